@@ -1,0 +1,78 @@
+# Two commands set everything up on a fresh Debian machine with Python 3.11: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WORKERS ?= 2
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: run dev test lint format translations compile-translations db-upgrade secret browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP_RUN): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(STAMP_TEST): requirements-test.txt requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@ $(STAMP_RUN)
+
+compile-translations: $(STAMP_RUN)
+	$(BIN)/pybabel compile -q -d translations
+
+secret: $(STAMP_RUN)
+	$(BIN)/python -m webapp.secret instance
+
+db-upgrade: $(STAMP_RUN) secret
+	$(BIN)/flask --app webapp db upgrade
+
+## make run: install, compile translations, migrate the SQLite default, serve on http://127.0.0.1:$(PORT)
+run: $(STAMP_RUN) compile-translations db-upgrade
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'webapp:create_app()'
+
+## make dev: the same with Flask's reloader
+dev: $(STAMP_RUN) compile-translations db-upgrade
+	$(BIN)/flask --app webapp run --debug --port $(PORT)
+
+## Chromium from Debian's packages for the browser tests (and fonts for Chinese), when missing and we may install.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	  else echo "Chromium or CJK fonts missing and not root: browser tests will be skipped (they fail under CI)."; fi; \
+	fi
+
+## make test: install everything the tests need, then run the whole suite (SQLite, PostgreSQL, Redis, Chromium)
+test: $(STAMP_TEST) browser-deps compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make lint: ruff check + ruff format --check, and the translation catalogs up to date
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP_TEST)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make translations: extract strings (templates, code, rules/), update catalogs, compile
+translations: $(STAMP_RUN)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1,2 -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --add-comments=Translators: --sort-by-file --project="Myeloma Access Assistant" \
+	  -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-wrap
+	$(BIN)/pybabel compile -q -d translations
+
+bench: $(STAMP_TEST) compile-translations
+	$(BIN)/python bench/engine_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""Myeloma Access Assistant: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import ROOT, Defaults
+from .eligibility import Engine, load_rules
+from .extensions import babel, csrf, db, migrate
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+def _database_url(value: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named (psycopg 3).
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then the environment, then ``config`` (tests)."""
+    instance_path = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FLASK")
+    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if config:
+        app.config.update(config)
+
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if url:
+        url = _database_url(url)
+    else:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = "sqlite:///" + str(Path(app.instance_path) / "app.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        # Fail fast when the server is down, so /readyz answers 503 instead of hanging.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"connect_timeout": 3})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    _ensure_secret_key(app)
+
+    # Rules are loaded and validated once; a bad file stops start-up with file, entry and field named.
+    rules = load_rules(app.config["RULES_DIR"])
+    app.extensions["engine"] = Engine(rules)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    from .i18n import locale_selector
+
+    babel.init_app(app, locale_selector=locale_selector)
+
+    from . import models  # noqa: F401 - registers the tables with SQLAlchemy's metadata
+    from .cli import register_cli
+    from .core import bp as core_bp
+    from .core import register_hooks
+
+    app.register_blueprint(core_bp)
+    register_hooks(app)
+    register_cli(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A key file on one host is not shared with the others: refuse rather than sign with many keys.
+        raise ConfigError(
+            "SECRET_KEY is not set. With a shared database (DATABASE_URL) several hosts must share one key: "
+            "set SECRET_KEY in the environment of every web process."
+        )
+    from .secret import ensure_secret_key
+
+    app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+
+
+def get_engine() -> Engine:
+    from flask import current_app
+
+    return current_app.extensions["engine"]

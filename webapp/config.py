@@ -1,0 +1,29 @@
+"""Defaults. Overridden, in order, by instance/config.py, the environment, then create_app(config=...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    SECRET_KEY: str | None = None
+    # SQLALCHEMY_DATABASE_URI is filled in by create_app: DATABASE_URL, else SQLite in the instance folder.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    RULES_DIR = str(ROOT / "rules")
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    # The API takes at most 16 KiB (design brief section 4); forms are far smaller than this.
+    MAX_CONTENT_LENGTH = 16 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a frightened person may take a long time over the form
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    LANG_COOKIE = "lang"
+    LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+    REDIS_URL: str | None = None
+    RATELIMIT_ENABLED = True
+    SUMMARY_DAYS = 30
+    CONTACT_EMAIL = "labels@example.org"

@@ -1,0 +1,98 @@
+"""Pages every visitor shares: home, health checks, error pages, and the hooks behind them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import format_date
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, remember_choice, render
+
+bp = Blueprint("core", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("home.html")
+
+
+def database_state() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:
+        log.warning("database unreachable", exc_info=True)
+        db.session.rollback()
+        return "unavailable"
+    finally:
+        db.session.remove()
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    """Liveness: 200 while the app serves pages; the database's state is reported, not required."""
+    return jsonify(status="ok", database=database_state(), rules_version=_rules_version())
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    """Readiness: 503 while the database cannot be reached, so a load balancer stops sending traffic."""
+    state = database_state()
+    body = jsonify(status="ready" if state == "ok" else "not_ready", database=state)
+    return body, 200 if state == "ok" else 503
+
+
+def _rules_version() -> str:
+    return current_app.extensions["engine"].rules.version
+
+
+def _switch_url(code: str) -> str:
+    args = request.args.to_dict(flat=True)
+    args["lang"] = code
+    endpoint = request.endpoint if request.endpoint and request.url_rule else "core.home"
+    try:
+        return url_for(endpoint, **(request.view_args or {}), **args)
+    except Exception:
+        return url_for("core.home", lang=code)
+
+
+def register_hooks(app: Flask) -> None:
+    app.after_request(remember_choice)
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        code = choose_lang()
+        rules = app.extensions["engine"].rules
+        return {
+            "lang_code": code,
+            "languages": [(c, NATIVE_NAMES[c]) for c in LANGUAGES],
+            "switch_url": _switch_url,
+            "render": render,
+            "rules_version": rules.version,
+            "rules_reviewed": format_date(rules.last_reviewed, "long"),
+            "contact_email": app.config["CONTACT_EMAIL"],
+        }
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(errors={"_request": [exc.description or exc.name]}), exc.code
+        code = exc.code or 500
+        return render_template("errors/error.html", code=code), code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> Any:
+        log.exception("unhandled error")
+        if request.path.startswith("/api/"):
+            return jsonify(errors={"_request": ["Internal error"]}), 500
+        return render_template("errors/error.html", code=500), 500
+
+    @app.before_request
+    def _lang() -> None:
+        g.lang_code = choose_lang()
