@@ -65,11 +65,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=locale_selector)
 
     from . import models  # noqa: F401 - registers the tables with SQLAlchemy's metadata
+    from .api import bp as api_bp
     from .cli import register_cli
     from .core import bp as core_bp
     from .core import register_hooks
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API uses no cookies, so there is no session to forge requests with
     register_hooks(app)
     register_cli(app)
     return app

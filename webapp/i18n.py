@@ -102,5 +102,6 @@ def render(msg: Msg | str | Names | Any) -> str:
         return str(msg)
     params = {k: render(v) if isinstance(v, Msg | Names) else v for k, v in msg.params.items()}
     if msg.plural is not None and msg.n is not None:
+        params.pop("num", None)  # ngettext supplies %(num)d itself
         return ngettext(msg.id, msg.plural, msg.n, **params)
     return gettext(msg.id, **params) if params else gettext(msg.id)

@@ -35,11 +35,11 @@ class Msg:
     n: int | None = None
 
     @classmethod
-    def of(cls, msgid: str, **params: Any) -> Msg:
+    def of(cls, msgid: str, /, **params: Any) -> Msg:
         return cls(msgid, MappingProxyType(params))
 
     @classmethod
-    def count(cls, pair: tuple[str, str], n: int, **params: Any) -> Msg:
+    def count(cls, pair: tuple[str, str], n: int, /, **params: Any) -> Msg:
         return cls(pair[0], MappingProxyType({"num": n, **params}), plural=pair[1], n=n)
 
 

@@ -1,0 +1,338 @@
+"""Engine semantics, rule by rule, as design brief section 3 states them (synthetic rules in tests/fixtures)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from webapp.eligibility import Answers, Engine, Outcome, combine, parse_partial_date
+from webapp.eligibility.engine import MET, NOT_MET, UNKNOWN, LabelResult
+
+D = dt.date
+FULL = {
+    "adult": True,
+    "relapsed_or_refractory": True,
+    "prior_lines": 4,
+    "drugs": ("bortezomib", "lenalidomide", "daratumumab"),
+    "refractory": {"lenalidomide": True},
+    "progressed_on_last": True,
+    "prior_bcma_car_t": False,
+}
+
+
+def answers(**changes: Any) -> Answers:
+    values = {**FULL, **changes}
+    for key in ("exposed_classes", "refractory"):
+        values[key] = MappingProxyType(dict(values.get(key) or {}))
+    if isinstance(values.get("drugs"), list):
+        values["drugs"] = tuple(values["drugs"])
+    return Answers(**{k: v for k, v in values.items() if v is not _OMIT})
+
+
+_OMIT = object()
+
+
+def label_result(engine: Engine, label_id: str, a: Answers, as_of: dt.date = D(2025, 6, 1)) -> LabelResult:
+    label = engine.rules.labels[label_id]
+    result = engine.evaluate(a, label.region, as_of)
+    found = [r for r in result.results if r.label.id == label_id]
+    assert found, f"{label_id} not in force in {label.region} on {as_of}"
+    return found[0]
+
+
+def criterion(res: LabelResult, cid: str) -> Outcome:
+    matches = [c.outcome for c in res.criteria if c.id == cid]
+    assert len(matches) == 1, f"{cid} appears {len(matches)} times"
+    return matches[0]
+
+
+# -- three-valued combination ------------------------------------------------------------------------------------
+def test_combine() -> None:
+    assert combine([MET, MET]) == "eligible"
+    assert combine([MET, UNKNOWN]) == "possible"
+    assert combine([UNKNOWN, NOT_MET, MET]) == "not_eligible"
+    assert combine([]) == "eligible"
+
+
+# -- prior lines -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("lines", "expected"), [(1, MET), (0, NOT_MET), (None, UNKNOWN), (30, MET)])
+def test_min_prior_lines(fixture_engine: Engine, lines: int | None, expected: Outcome) -> None:
+    res = label_result(fixture_engine, "alpha-us-2024", answers(prior_lines=lines))
+    assert criterion(res, "min_prior_lines") is expected
+
+
+@pytest.mark.parametrize(("lines", "expected"), [(3, MET), (4, NOT_MET), (1, MET), (None, UNKNOWN)])
+def test_max_prior_lines(fixture_engine: Engine, lines: int | None, expected: Outcome) -> None:
+    a = answers(prior_lines=lines, drugs=("lenalidomide",))
+    res = label_result(fixture_engine, "beta-us-2026-dara", a, D(2026, 4, 1))
+    assert criterion(res, "max_prior_lines") is expected
+
+
+def test_label_word_is_shown_with_a_note(fixture_engine: Engine) -> None:
+    res = label_result(fixture_engine, "alpha-eu-2022", answers(prior_lines=2))
+    c = next(c for c in res.criteria if c.id == "min_prior_lines")
+    assert c.answer == 2
+    assert c.threshold == 3
+    assert c.note is not None
+    assert "specialist may count" in c.note.id
+    assert c.text.params["threshold"].plural == "%(num)d prior therapies"
+    us = label_result(fixture_engine, "alpha-us-2024", answers(prior_lines=2))
+    assert next(c for c in us.criteria if c.id == "min_prior_lines").note is None  # "lines": no note
+
+
+# -- exposure to a drug ----------------------------------------------------------------------------------------
+def test_drug_exposure_met_when_listed(fixture_engine: Engine) -> None:
+    a = answers(drugs=("lenalidomide",), prior_lines=2)
+    res = label_result(fixture_engine, "beta-us-2026-dara", a, D(2026, 4, 1))
+    assert criterion(res, "exposed:lenalidomide") is MET
+
+
+def test_drug_exposure_met_when_refractory_to_it(fixture_engine: Engine) -> None:
+    a = answers(drugs=_OMIT, refractory={"lenalidomide": True}, prior_lines=2)
+    res = label_result(fixture_engine, "beta-us-2026-dara", a, D(2026, 4, 1))
+    assert criterion(res, "exposed:lenalidomide") is MET
+
+
+def test_drug_exposure_not_met_when_a_list_without_it_was_given(fixture_engine: Engine) -> None:
+    for drugs in ((), ("bortezomib",)):  # an empty list counts
+        a = answers(drugs=drugs, refractory={}, prior_lines=2)
+        res = label_result(fixture_engine, "beta-us-2026-dara", a, D(2026, 4, 1))
+        assert criterion(res, "exposed:lenalidomide") is NOT_MET
+        assert res.status == "not_eligible"
+
+
+def test_drug_exposure_unknown_without_a_list(fixture_engine: Engine) -> None:
+    a = answers(drugs=_OMIT, refractory={}, prior_lines=2)
+    res = label_result(fixture_engine, "beta-us-2026-dara", a, D(2026, 4, 1))
+    assert criterion(res, "exposed:lenalidomide") is UNKNOWN
+    assert res.status == "possible"
+    assert res.decided_by == ("drugs",)
+
+
+# -- exposure to a class ---------------------------------------------------------------------------------------
+def _class(engine: Engine, cls: str, **changes: Any) -> Outcome:
+    return criterion(
+        label_result(engine, "alpha-us-2022", answers(**changes), D(2023, 1, 1)), f"exposed:{cls}"
+    )
+
+
+def test_class_exposure_met(fixture_engine: Engine) -> None:
+    assert _class(fixture_engine, "PI", drugs=("carfilzomib",)) is MET  # any drug of the class
+    assert (
+        _class(fixture_engine, "PI", drugs=_OMIT, exposed_classes={"PI": True}) is MET
+    )  # class answered yes
+    assert (
+        _class(fixture_engine, "PI", drugs=_OMIT, refractory={"PI": True}) is MET
+    )  # refractory to the class
+    assert (
+        _class(fixture_engine, "PI", drugs=_OMIT, refractory={"bortezomib": True}) is MET
+    )  # or one of its drugs
+
+
+def test_class_exposure_not_met(fixture_engine: Engine) -> None:
+    assert _class(fixture_engine, "PI", drugs=_OMIT, exposed_classes={"PI": False}) is NOT_MET
+    # a drug list given, and the class not answered at all
+    assert _class(fixture_engine, "PI", drugs=("lenalidomide",), refractory={}) is NOT_MET
+    assert _class(fixture_engine, "PI", drugs=(), refractory={}) is NOT_MET
+
+
+def test_class_exposure_unknown(fixture_engine: Engine) -> None:
+    assert _class(fixture_engine, "PI", drugs=_OMIT, refractory={}) is UNKNOWN
+    # an explicit null ("not sure") stays unknown, even with a drug list...
+    assert _class(fixture_engine, "PI", drugs=("lenalidomide",), exposed_classes={"PI": None}) is UNKNOWN
+    # ...unless a listed drug settles it
+    assert _class(fixture_engine, "PI", drugs=("bortezomib",), exposed_classes={"PI": None}) is MET
+
+
+def test_listed_drug_wins_over_class_answered_no_with_a_warning(fixture_engine: Engine) -> None:
+    a = answers(drugs=("bortezomib", "lenalidomide", "daratumumab"), exposed_classes={"PI": False})
+    result = fixture_engine.evaluate(a, "US", D(2023, 1, 1))
+    res = next(r for r in result.results if r.label.id == "alpha-us-2022")
+    assert criterion(res, "exposed:PI") is MET
+    assert [w.code for w in result.warnings] == ["drug_contradicts_class"]
+    assert result.warnings[0].field == "exposed_classes.PI"
+
+
+# -- refractoriness ----------------------------------------------------------------------------------------------
+def _refr_drug(engine: Engine, **changes: Any) -> Outcome:
+    return criterion(label_result(engine, "alpha-us-2024", answers(**changes)), "refractory:lenalidomide")
+
+
+def test_refractory_to_a_drug(fixture_engine: Engine) -> None:
+    assert _refr_drug(fixture_engine, refractory={"lenalidomide": True}) is MET
+    assert _refr_drug(fixture_engine, refractory={"lenalidomide": False}) is NOT_MET
+    assert _refr_drug(fixture_engine, refractory={"lenalidomide": None}) is UNKNOWN
+    assert _refr_drug(fixture_engine, refractory={}) is UNKNOWN
+    # never exposed means not refractory
+    assert _refr_drug(fixture_engine, drugs=("bortezomib",), refractory={}) is NOT_MET
+    assert _refr_drug(fixture_engine, drugs=_OMIT, exposed_classes={"IMiD": False}, refractory={}) is NOT_MET
+
+
+def _refr_class(engine: Engine, cls: str, **changes: Any) -> Outcome:
+    res = label_result(engine, "gamma-us-2020", answers(**changes), D(2021, 1, 1))
+    return criterion(res, f"refractory:{cls}")
+
+
+def test_refractory_to_a_class(fixture_engine: Engine) -> None:
+    e = fixture_engine
+    assert _refr_class(e, "IMiD", refractory={"IMiD": True}) is MET
+    assert _refr_class(e, "IMiD", refractory={"pomalidomide": True}) is MET  # any drug of the class
+    assert (
+        _refr_class(e, "PI", drugs=("lenalidomide",), refractory={}) is NOT_MET
+    )  # never exposed to the class
+    # every drug of the class that they had answered "no"
+    assert (
+        _refr_class(
+            e,
+            "PI",
+            drugs=("bortezomib", "carfilzomib"),
+            refractory={"bortezomib": False, "carfilzomib": False},
+        )
+        is NOT_MET
+    )
+    assert (
+        _refr_class(e, "PI", drugs=("bortezomib", "carfilzomib"), refractory={"bortezomib": False}) is UNKNOWN
+    )
+    assert _refr_class(e, "PI", drugs=_OMIT, refractory={}) is UNKNOWN
+    # the contract is silent on the class answered "no": a clinician reads it as not refractory
+    assert _refr_class(e, "PI", drugs=_OMIT, refractory={"PI": False}) is NOT_MET
+
+
+# -- disease status, adult, BCMA CAR-T -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("value", "expected"), [(True, MET), (False, NOT_MET), (None, UNKNOWN)])
+def test_disease_status_adult_and_progression(
+    fixture_engine: Engine, value: bool | None, expected: Outcome
+) -> None:
+    eu = label_result(fixture_engine, "alpha-eu-2022", answers(progressed_on_last=value))
+    assert criterion(eu, "progressed_on_last") is expected
+    res = label_result(fixture_engine, "alpha-us-2024", answers(relapsed_or_refractory=value, adult=value))
+    assert criterion(res, "relapsed_or_refractory") is expected
+    assert criterion(res, "adult") is expected
+
+
+def test_progression_and_bcma_only_where_the_label_says_so(fixture_engine: Engine) -> None:
+    us = label_result(fixture_engine, "alpha-us-2024", answers())
+    ids = [c.id for c in us.criteria]
+    assert "progressed_on_last" not in ids
+    assert "no_prior_bcma_car_t" not in ids
+    assert ids[0] == "relapsed_or_refractory"  # every label requires it
+    jp = label_result(fixture_engine, "alpha-jp-2022", answers())
+    assert "adult" not in [c.id for c in jp.criteria]  # the JP fixture label does not say adults
+
+
+def test_no_prior_bcma_car_t(fixture_engine: Engine) -> None:
+    def outcome(**changes: Any) -> tuple[Outcome, tuple[str, ...]]:
+        result = fixture_engine.evaluate(answers(**changes), "JP", D(2025, 1, 1))
+        res = next(r for r in result.results if r.label.id == "alpha-jp-2022")
+        return criterion(res, "no_prior_bcma_car_t"), tuple(w.code for w in result.warnings)
+
+    assert outcome(prior_bcma_car_t=False) == (MET, ())
+    assert outcome(prior_bcma_car_t=True) == (NOT_MET, ())
+    assert outcome(prior_bcma_car_t=None) == (UNKNOWN, ())
+    # a BCMA CAR-T in the drug list wins over "no", with a warning
+    drugs = ("bortezomib", "lenalidomide", "daratumumab", "alpha-cel")
+    assert outcome(prior_bcma_car_t=False, drugs=drugs) == (NOT_MET, ("bcma_car_t_contradiction",))
+    assert outcome(prior_bcma_car_t=None, drugs=drugs)[0] is NOT_MET
+
+
+# -- missing data and verification -------------------------------------------------------------------------------
+def test_a_criterion_no_source_gives_is_unknown_for_everyone(fixture_engine: Engine) -> None:
+    res = label_result(fixture_engine, "beta-cn-2024", answers())
+    c = next(c for c in res.criteria if c.id == "progressed_on_last")
+    assert c.outcome is UNKNOWN
+    assert c.missing_data
+    assert res.status == "possible"  # never eligible
+    assert res.decided_by == ()  # no answer can settle it
+    assert "does not say" in c.text.id
+    # even a perfect answer set cannot make it eligible
+    assert label_result(fixture_engine, "beta-cn-2024", answers(progressed_on_last=True)).status == "possible"
+    assert "not_verified" in res.label.flags
+
+
+def test_unverified_label_is_evaluated_normally(fixture_engine: Engine) -> None:
+    res = label_result(fixture_engine, "alpha-eu-2022", answers())
+    assert "not_verified" in res.label.flags
+    assert res.status == "eligible"
+
+
+# -- region and date ------------------------------------------------------------------------------------------------
+def _in_force(engine: Engine, region: str, day: dt.date) -> list[str]:
+    return [lb.id for lb in engine.labels_in_force(region, day)]
+
+
+def test_supersession_on_the_day(fixture_engine: Engine) -> None:
+    e = fixture_engine
+    assert "alpha-us-2022" not in _in_force(e, "US", D(2022, 2, 27))
+    assert "alpha-us-2022" in _in_force(e, "US", D(2022, 2, 28))
+    assert "alpha-us-2022" in _in_force(e, "US", D(2024, 4, 4))
+    assert "alpha-us-2024" not in _in_force(e, "US", D(2024, 4, 4))
+    assert "alpha-us-2022" not in _in_force(e, "US", D(2024, 4, 5))  # superseded on or before as_of
+    assert "alpha-us-2024" in _in_force(e, "US", D(2024, 4, 5))
+
+
+def test_withdrawal_on_the_day(fixture_engine: Engine) -> None:
+    assert "gamma-us-2020" in _in_force(fixture_engine, "US", D(2022, 11, 21))
+    assert "gamma-us-2020" not in _in_force(fixture_engine, "US", D(2022, 11, 22))
+    assert fixture_engine.rules.labels["gamma-us-2020"].state_on(D(2023, 1, 1)) == "withdrawn"
+
+
+def test_month_precision_counts_as_the_last_day(fixture_engine: Engine) -> None:
+    assert parse_partial_date("2022-05").effective == D(2022, 5, 31)
+    assert parse_partial_date("2024-02").effective == D(2024, 2, 29)
+    assert parse_partial_date("2025").effective == D(2025, 12, 31)
+    assert "alpha-eu-2022" not in _in_force(fixture_engine, "EU", D(2022, 5, 30))
+    assert "alpha-eu-2022" in _in_force(fixture_engine, "EU", D(2022, 5, 31))
+    assert "beta-us-2026-dara" not in _in_force(fixture_engine, "US", D(2026, 3, 30))
+    assert "beta-us-2026-dara" in _in_force(fixture_engine, "US", D(2026, 3, 31))
+
+
+def test_no_approval_date_counts_from_the_day_checked(fixture_engine: Engine) -> None:
+    label = fixture_engine.rules.labels["gamma-eu-undated"]
+    assert "approval_date_unknown" in label.flags
+    assert "gamma-eu-undated" not in _in_force(fixture_engine, "EU", D(2025, 1, 9))
+    assert "gamma-eu-undated" in _in_force(fixture_engine, "EU", D(2025, 1, 10))
+
+
+# -- results, ordering and elsewhere ---------------------------------------------------------------------------------
+def test_one_entry_per_label_sorted_by_status_product_label(fixture_engine: Engine) -> None:
+    a = answers(prior_lines=2, drugs=("lenalidomide",), refractory={"lenalidomide": True})
+    result = fixture_engine.evaluate(a, "US", D(2026, 4, 1))
+    assert [(r.status, r.label.id) for r in result.results] == [
+        ("eligible", "beta-us-2026-dara"),
+        ("not_eligible", "alpha-us-2024"),  # no PI
+    ]
+
+
+def test_approved_elsewhere(fixture_engine: Engine) -> None:
+    result = fixture_engine.evaluate(answers(), "CN", D(2025, 6, 1))
+    assert [r.label.id for r in result.results] == ["beta-cn-2024"]
+    elsewhere = {e.product: [(r.region, r.status) for r in e.regions] for e in result.approved_elsewhere}
+    assert elsewhere == {
+        "alpha-cel": [("US", "eligible"), ("EU", "eligible"), ("JP", "eligible")],
+        "gamma-adc": [("EU", "possible")],  # the EU fixture's adult criterion is unknown
+    }
+
+
+def test_no_region_lists_every_product_elsewhere(fixture_engine: Engine) -> None:
+    result = fixture_engine.evaluate(answers(), None, D(2025, 6, 1))
+    assert result.results == ()
+    assert {e.product for e in result.approved_elsewhere} == {"alpha-cel", "beta-mab", "gamma-adc"}
+
+
+def test_decided_by_names_the_answers_that_would_settle_a_possible(fixture_engine: Engine) -> None:
+    a = Answers(relapsed_or_refractory=True, adult=None, drugs=("bortezomib", "lenalidomide"))
+    res = label_result(fixture_engine, "alpha-us-2024", a)
+    assert res.status == "possible"
+    assert res.decided_by == ("adult", "prior_lines", "refractory.lenalidomide")
+    done = label_result(fixture_engine, "alpha-us-2024", answers())
+    assert done.status == "eligible"
+    assert done.decided_by == ()
+
+
+def test_evaluation_reads_no_clock(fixture_engine: Engine) -> None:
+    # the same answers and date give the same result, whatever today is
+    a = answers()
+    assert fixture_engine.evaluate(a, "US", D(2023, 1, 1)) == fixture_engine.evaluate(a, "US", D(2023, 1, 1))

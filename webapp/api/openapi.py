@@ -1,0 +1,302 @@
+"""The OpenAPI 3.1 document for API v1. Every request example carries ``x-expect``; a test replays them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..eligibility import CLASS_IDS, STATUSES, Rules
+from .schema import MAX_DRUGS, MAX_LINES
+
+TRISTATE = {"type": ["boolean", "null"]}
+
+
+def _errors_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "errors": {
+                "type": "object",
+                "description": "Field name (nested fields joined with a dot, e.g. `drugs.2`) or `_body`, "
+                "mapped to messages in the request's language.",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            }
+        },
+    }
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    }
+
+
+def document(rules: Rules) -> dict[str, Any]:
+    regions = list(rules.regions)
+    drug_ids = list(rules.drugs)
+    ok_request = {
+        "region": "CN",
+        "prior_lines": 3,
+        "drugs": ["bortezomib", "lenalidomide"],
+        "relapsed_or_refractory": True,
+        "adult": True,
+        "as_of": "2025-06-01",
+    }
+    request_examples: dict[str, Any] = {
+        "mainland_china_car_t": {
+            "summary": "Three earlier lines with a PI and an IMiD, to be treated in mainland China",
+            "value": ok_request,
+            "x-expect": {"status": 200},
+        },
+        "not_sure_answers": {
+            "summary": "Unknown answers (null or omitted) give `possible` with `decided_by`",
+            "value": {
+                "region": "US",
+                "prior_lines": None,
+                "exposed_classes": {"anti-CD38": None},
+                "lang": "zh-HK",
+            },
+            "x-expect": {"status": 200},
+        },
+        "unknown_field": {
+            "summary": "An unknown key is rejected",
+            "value": {"region": "US", "name": "Jane"},
+            "x-expect": {"status": 400, "error_fields": ["name"]},
+        },
+        "bad_values": {
+            "summary": "Field errors are reported per field; nested fields use a dot",
+            "value": {
+                "region": "XX",
+                "prior_lines": 3.0,
+                "drugs": ["bortezomib", 5, "aspirin"],
+                "as_of": "2099-01-01",
+            },
+            "x-expect": {
+                "status": 400,
+                "error_fields": ["region", "prior_lines", "drugs.1", "drugs.2", "as_of"],
+            },
+        },
+    }
+    check_request_schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["region"],
+        "properties": {
+            "region": {
+                "type": "string",
+                "enum": regions,
+                "description": "Where the person wants to be treated.",
+            },
+            "residence": {
+                "type": ["string", "null"],
+                "pattern": "^[A-Z]{2}$",
+                "description": "ISO 3166-1 alpha-2 code of where the person lives (any country).",
+            },
+            "adult": TRISTATE,
+            "prior_lines": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_LINES},
+            "drugs": {
+                "type": ["array", "null"],
+                "maxItems": MAX_DRUGS,
+                "items": {"type": "string", "enum": drug_ids},
+                "description": "Drugs the person knows they received; null or omitted means they do not know.",
+            },
+            "exposed_classes": {
+                "type": ["object", "null"],
+                "propertyNames": {"enum": list(CLASS_IDS)},
+                "additionalProperties": TRISTATE,
+            },
+            "refractory": {
+                "type": ["object", "null"],
+                "propertyNames": {"enum": list(CLASS_IDS) + drug_ids},
+                "additionalProperties": TRISTATE,
+                "description": "Progression on the drug or class, or within 60 days of its last dose.",
+            },
+            "relapsed_or_refractory": TRISTATE,
+            "progressed_on_last": TRISTATE,
+            "prior_bcma_car_t": TRISTATE,
+            "as_of": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "Evaluate the labels in force on this day (default: today, UTC). "
+                "From 2000-01-01 to today.",
+            },
+            "lang": {
+                "type": ["string", "null"],
+                "enum": [
+                    "en",
+                    "zh-Hans",
+                    "zh-Hant",
+                    "zh",
+                    "zh-CN",
+                    "zh-SG",
+                    "zh_Hans",
+                    "zh-TW",
+                    "zh-HK",
+                    "zh-MO",
+                    "zh_Hant",
+                    None,
+                ],
+            },
+        },
+    }
+    criterion = {
+        "type": "object",
+        "required": ["id", "met", "outcome", "text"],
+        "properties": {
+            "id": {
+                "type": "string",
+                "description": "e.g. min_prior_lines, exposed:PI, refractory:lenalidomide",
+            },
+            "met": TRISTATE,
+            "outcome": {"enum": ["met", "not_met", "unknown"]},
+            "answer": {},
+            "threshold": {},
+            "text": {"type": "string"},
+            "note": {"type": ["string", "null"]},
+            "missing_data": {"type": "boolean"},
+        },
+    }
+    check_result = {
+        "type": "object",
+        "required": ["product", "label_id", "regimen", "status", "criteria", "decided_by", "source"],
+        "properties": {
+            "product": {"type": "string"},
+            "label_id": {"type": "string"},
+            "regimen": {"type": ["array", "null"], "items": {"type": "string"}},
+            "regimen_text": {"type": ["string", "null"]},
+            "status": {"enum": list(STATUSES)},
+            "criteria": {"type": "array", "items": criterion},
+            "decided_by": {"type": "array", "items": {"type": "string"}},
+            "caveats": {"type": "array"},
+            "cost": {"type": ["object", "null"]},
+            "access_steps": {"type": "array"},
+            "evidence": {"type": "array"},
+            "source": {"type": "object"},
+            "label": {"type": "object"},
+        },
+    }
+    check_response = {
+        "type": "object",
+        "required": ["region", "as_of", "rules_version", "warnings", "results", "approved_elsewhere"],
+        "properties": {
+            "region": {"type": "string"},
+            "residence": {"type": ["string", "null"]},
+            "as_of": {"type": "string", "format": "date"},
+            "lang": {"enum": ["en", "zh-Hans", "zh-Hant"]},
+            "rules_version": {"type": "string"},
+            "warnings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "field": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+            "results": {
+                "type": "array",
+                "items": check_result,
+                "description": "One entry per label in force, sorted by status (eligible, possible, "
+                "not_eligible), then product, then label id.",
+            },
+            "approved_elsewhere": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "product": {"type": "string"},
+                        "name": {"type": "string"},
+                        "regions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "region": {"type": "string"},
+                                    "status": {"enum": list(STATUSES)},
+                                    "label_ids": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+    lang_param = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "en, zh-Hans or zh-Hant (or an alias).",
+    }
+
+    def get_op(summary: str) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "parameters": [lang_param],
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "400": _error_response("Unknown `lang`."),
+            },
+        }
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Myeloma Access Assistant API",
+            "version": "1",
+            "description": "Matches a treatment history against every approved label of CAR-T and related "
+            "therapies in a region. Information about approved uses, not medical advice. "
+            f"Rules version {rules.version}.",
+        },
+        "paths": {
+            "/api/v1/check": {
+                "post": {
+                    "summary": "Evaluate answers against every label in force in a region",
+                    "description": "Errors are checked in this order: 413 (body over 16 KiB), 415 (not "
+                    "application/json), 400 for the body (`_body`: not UTF-8, not JSON, NaN, duplicate "
+                    "key, not an object), then 400 field by field. No cookies and no CSRF token needed.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/CheckRequest"},
+                                "examples": request_examples,
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The evaluation",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/CheckResponse"}}
+                            },
+                        },
+                        "400": _error_response("The body or a field is invalid."),
+                        "413": _error_response("The body is over 16 KiB."),
+                        "415": _error_response("The content type is not application/json."),
+                        "429": _error_response("Too many requests."),
+                    },
+                }
+            },
+            "/api/v1/labels": {"get": get_op("Every product and label version, with criteria and sources")},
+            "/api/v1/regions": {"get": get_op("The covered regions")},
+            "/api/v1/drugs": {"get": get_op("Drug classes and every drug a patient may name")},
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "CheckRequest": check_request_schema,
+                "CheckResponse": check_response,
+                "Errors": _errors_schema(),
+            }
+        },
+    }
