@@ -25,7 +25,7 @@ $(STAMP_TEST): requirements-test.txt requirements.txt pyproject.toml | $(BIN)/py
 	touch $@ $(STAMP_RUN)
 
 compile-translations: $(STAMP_RUN)
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 secret: $(STAMP_RUN)
 	$(BIN)/python -m webapp.secret instance
@@ -68,8 +68,8 @@ translations: $(STAMP_RUN)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1,2 -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 	  --add-comments=Translators: --sort-by-file --project="Myeloma Access Assistant" \
 	  -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-wrap
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
+	$(BIN)/pybabel compile -d translations
 
 bench: $(STAMP_TEST) compile-translations
 	$(BIN)/python bench/engine_bench.py

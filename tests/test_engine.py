@@ -35,7 +35,10 @@ def answers(**changes: Any) -> Answers:
 _OMIT = object()
 
 
-def label_result(engine: Engine, label_id: str, a: Answers, as_of: dt.date = D(2025, 6, 1)) -> LabelResult:
+DEFAULT_DAY = D(2025, 6, 1)
+
+
+def label_result(engine: Engine, label_id: str, a: Answers, as_of: dt.date = DEFAULT_DAY) -> LabelResult:
     label = engine.rules.labels[label_id]
     result = engine.evaluate(a, label.region, as_of)
     found = [r for r in result.results if r.label.id == label_id]

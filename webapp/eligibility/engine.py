@@ -232,15 +232,12 @@ class _Facts:
                         ),
                     )
                 )
-            refr_true = [t for t in (cid, *self.class_drugs[cid]) if a.refractory.get(t) is True]
-            if refr_true and (
-                a.exposed_classes.get(cid, _ABSENT) is False
-                or (self.listed is not None and not listed and a.exposed_classes.get(cid) is not True)
+            class_answer = a.exposed_classes.get(cid, _ABSENT)
+            if a.refractory.get(cid) is True and (
+                class_answer is False or (self.listed is not None and not listed and class_answer is not True)
             ):
-                out.append(self._refractory_not_had(refr_true[0]))
-            elif (
-                a.refractory.get(cid) is True and listed and all(a.refractory.get(d) is False for d in listed)
-            ):
+                out.append(self._refractory_not_had(cid))
+            if a.refractory.get(cid) is True and listed and all(a.refractory.get(d) is False for d in listed):
                 out.append(
                     Warning_(
                         "refractory_class_contradicts_drugs",
@@ -272,13 +269,12 @@ class _Facts:
                 )
         for did, value in a.refractory.items():
             drug = self.rules.drugs.get(did)
-            if (
-                value is True
-                and drug
-                and not drug.drug_class
-                and self.listed is not None
-                and did not in self.listed
-            ):
+            if value is not True or drug is None:
+                continue
+            # Refractory to a drug means it was received: contradicted by a list without it, or by its
+            # class answered "no".
+            class_no = bool(drug.drug_class) and a.exposed_classes.get(drug.drug_class, _ABSENT) is False
+            if class_no or (self.listed is not None and did not in self.listed):
                 out.append(self._refractory_not_had(did))
         if a.prior_bcma_car_t is False and self.no_prior_bcma_car_t() is NOT_MET:
             out.append(

@@ -1,0 +1,138 @@
+"""Property tests over the real rules (design brief section 3): monotonicity and settling unknowns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from webapp.eligibility import CLASS_IDS, STATUSES, Answers, Engine, load_rules
+
+from .conftest import REAL_RULES
+
+ENGINE = Engine(load_rules(REAL_RULES))
+RULES = ENGINE.rules
+DRUGS = sorted(RULES.drugs)
+CLASS_DRUGS = {c: [d for d in DRUGS if RULES.drugs[d].drug_class == c] for c in CLASS_IDS}
+REFRACTORY_KEYS = sorted(CLASS_IDS) + [d for c in CLASS_IDS for d in CLASS_DRUGS[c]]
+TRI = st.sampled_from([True, False, None])
+FIRST_DAY = dt.date(2019, 1, 1)
+LAST_DAY = dt.date(2026, 11, 22)
+
+answers_st = st.builds(
+    Answers,
+    adult=TRI,
+    prior_lines=st.one_of(st.none(), st.integers(0, 30)),
+    drugs=st.one_of(st.none(), st.lists(st.sampled_from(DRUGS), max_size=8, unique=True).map(tuple)),
+    exposed_classes=st.dictionaries(st.sampled_from(list(CLASS_IDS)), TRI, max_size=3).map(MappingProxyType),
+    refractory=st.dictionaries(st.sampled_from(REFRACTORY_KEYS), TRI, max_size=5).map(MappingProxyType),
+    relapsed_or_refractory=TRI,
+    progressed_on_last=TRI,
+    prior_bcma_car_t=TRI,
+)
+region_st = st.sampled_from(list(RULES.regions))
+date_st = st.dates(FIRST_DAY, LAST_DAY)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def statuses(a: Answers, region: str, day: dt.date) -> dict[str, str]:
+    result = ENGINE.evaluate(a, region, day)
+    return {r.label.id: r.status for r in result.results}
+
+
+def warning_codes(a: Answers, region: str, day: dt.date) -> set[tuple[str, str]]:
+    return {(w.code, w.field) for w in ENGINE.evaluate(a, region, day).warnings}
+
+
+@SETTINGS
+@given(answers_st, st.one_of(st.none(), region_st), date_st)
+def test_every_answer_set_evaluates(a: Answers, region: str | None, day: dt.date) -> None:
+    result = ENGINE.evaluate(a, region, day)
+    for r in result.results:
+        assert r.status in STATUSES
+        assert r.label.in_force_on(day)
+        assert (r.status == "possible") or r.decided_by == ()
+    order = [(STATUSES.index(r.status), r.label.product, r.label.id) for r in result.results]
+    assert order == sorted(order)
+
+
+@SETTINGS
+@given(answers_st, region_st, date_st, st.sampled_from(list(CLASS_IDS)), st.data())
+def test_more_exposure_to_a_class_never_makes_eligible_not_eligible(
+    a: Answers, region: str, day: dt.date, cls: str, data: st.DataObject
+) -> None:
+    if a.drugs is not None:
+        drug = data.draw(st.sampled_from(CLASS_DRUGS[cls]))
+        more = replace(a, drugs=tuple(dict.fromkeys((*a.drugs, drug))))
+    else:
+        more = replace(a, exposed_classes=MappingProxyType({**a.exposed_classes, cls: True}))
+    before, after = statuses(a, region, day), statuses(more, region, day)
+    for label_id, status in before.items():
+        if status == "eligible":
+            assert after[label_id] != "not_eligible", label_id
+
+
+@SETTINGS
+@given(answers_st, region_st, date_st, st.integers(1, 10))
+def test_more_prior_lines_below_the_maximum_never_makes_eligible_not_eligible(
+    a: Answers, region: str, day: dt.date, extra: int
+) -> None:
+    assume(a.prior_lines is not None and a.prior_lines + extra <= 30)
+    more = replace(a, prior_lines=a.prior_lines + extra)  # type: ignore[operator]
+    before, after = statuses(a, region, day), statuses(more, region, day)
+    for label_id, status in before.items():
+        maximum = RULES.labels[label_id].criteria.max_prior_lines
+        if status == "eligible" and (maximum is None or more.prior_lines <= maximum):  # type: ignore[operator]
+            assert after[label_id] != "not_eligible", label_id
+
+
+def _settlements(a: Answers, data: st.DataObject) -> Answers:
+    """Give a value to one answer that is unknown now: null, or not asked where that means unknown."""
+    options: list[str] = [
+        k
+        for k in ("adult", "relapsed_or_refractory", "progressed_on_last", "prior_bcma_car_t")
+        if getattr(a, k) is None
+    ]
+    if a.prior_lines is None:
+        options.append("prior_lines")
+    if a.drugs is None:
+        options.append("drugs")
+    options += [
+        f"exposed_classes.{c}"
+        for c in CLASS_IDS
+        # with a drug list, an unanswered class already counts as "no": only an explicit null is unknown
+        if (c in a.exposed_classes and a.exposed_classes[c] is None)
+        or (a.drugs is None and c not in a.exposed_classes)
+    ]
+    options += [f"refractory.{k}" for k in REFRACTORY_KEYS if a.refractory.get(k) is None]
+    assume(options)
+    choice = data.draw(st.sampled_from(options))
+    changes: dict[str, Any] = {}
+    if choice == "prior_lines":
+        changes["prior_lines"] = data.draw(st.integers(0, 30))
+    elif choice == "drugs":
+        changes["drugs"] = tuple(data.draw(st.lists(st.sampled_from(DRUGS), max_size=8, unique=True)))
+    elif "." in choice:
+        field, key = choice.split(".", 1)
+        changes[field] = MappingProxyType({**getattr(a, field), key: data.draw(st.booleans())})
+    else:
+        changes[choice] = data.draw(st.booleans())
+    return replace(a, **changes)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers_st, region_st, date_st, st.data())
+def test_settling_an_unknown_never_changes_eligible_or_not_eligible(
+    a: Answers, region: str, day: dt.date, data: st.DataObject
+) -> None:
+    settled = _settlements(a, data)
+    # A settlement that contradicts an earlier answer is flagged to the person instead (a new warning).
+    assume(warning_codes(settled, region, day) <= warning_codes(a, region, day))
+    before, after = statuses(a, region, day), statuses(settled, region, day)
+    for label_id, status in before.items():
+        if status != "possible":
+            assert after[label_id] == status, (label_id, status, after[label_id])
