@@ -66,12 +66,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401 - registers the tables with SQLAlchemy's metadata
     from .api import bp as api_bp
+    from .labels import bp as labels_bp
+    from .patient import bp as patient_bp
+    from .summaries import bp as summaries_bp
     from .cli import register_cli
     from .core import bp as core_bp
     from .core import register_hooks
 
     app.register_blueprint(core_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(patient_bp)
+    app.register_blueprint(labels_bp)
+    app.register_blueprint(summaries_bp)
     csrf.exempt(api_bp)  # the API uses no cookies, so there is no session to forge requests with
     register_hooks(app)
     register_cli(app)
