@@ -13,7 +13,11 @@ from typing import IO, Any
 
 # Keys whose string values are shown to users in their language. Everything else is an id, a name as
 # registered, a date, a source or verbatim text.
-TRANSLATED_KEYS = frozenset({"summary", "help"})
+# Practice data (rules/practice, rules/access) adds its sentences for patients: text, heading, population,
+# what a price includes and excludes, and a trial's comparator. Source titles and quotes stay verbatim.
+TRANSLATED_KEYS = frozenset(
+    {"summary", "help", "text", "heading", "population", "includes", "excludes", "comparator"}
+)
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, str]]:

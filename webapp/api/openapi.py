@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..eligibility import CLASS_IDS, STATUSES, Rules
+from ..eligibility.model import (
+    AVAILABILITY_ASPECTS,
+    AVAILABILITY_STATUSES,
+    CAVEAT_TOPICS,
+    EVIDENCE_BASES,
+    PRICE_TYPES,
+    PRICE_UNITS,
+    ROUTE_KINDS,
+    SOURCE_KINDS,
+    TRIAL_DESIGNS,
+)
 from .schema import MAX_DRUGS, MAX_LINES
 
 TRISTATE = {"type": ["boolean", "null"]}
@@ -29,6 +40,182 @@ def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    }
+
+
+def _practice_schemas() -> dict[str, Any]:
+    """Schemas of the issue 7 fields: every fact is dated (valid_from/valid_to) and carries its source."""
+    date = {"type": "string", "description": "YYYY-MM-DD, YYYY-MM or YYYY (month or year: its last day)"}
+    dated = {
+        "valid_from": {**date, "description": "First day the fact holds."},
+        "valid_to": {"type": ["string", "null"], "description": "First day it no longer holds, or null."},
+    }
+    source = {
+        "type": "object",
+        "required": ["title", "url", "checked", "kind", "verified"],
+        "properties": {
+            "title": {"type": "string"},
+            "url": {"type": "string"},
+            "checked": {"type": "string", "format": "date", "description": "The day the source was read."},
+            "section": {"type": ["string", "null"]},
+            "quote": {"type": ["string", "null"]},
+            "kind": {"enum": list(SOURCE_KINDS)},
+            "verified": {
+                "type": "boolean",
+                "description": "True only when the fact was read in the source itself; false for figures "
+                "taken from research notes or secondary reports (the note says why).",
+            },
+            "verified_note": {"type": ["string", "null"]},
+        },
+    }
+    ref = {"$ref": "#/components/schemas/FactSource"}
+    caveat = {
+        "type": "object",
+        "required": ["id", "topic", "boxed", "text", "valid_from", "source"],
+        "properties": {
+            "id": {"type": "string"},
+            "topic": {"enum": list(CAVEAT_TOPICS)},
+            "boxed": {"type": "boolean", "description": "A boxed warning in this region's label."},
+            "text": {"type": "string"},
+            **dated,
+            "source": ref,
+        },
+    }
+    price = {
+        "type": "object",
+        "required": [
+            "id",
+            "type",
+            "low",
+            "high",
+            "currency",
+            "year",
+            "unit",
+            "includes",
+            "excludes",
+            "source",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "type": {"enum": list(PRICE_TYPES)},
+            "low": {"type": "number"},
+            "high": {"type": "number"},
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"},
+            "year": {"type": "integer"},
+            "unit": {"enum": list(PRICE_UNITS)},
+            "text": {"type": "string"},
+            "includes": {"type": "string"},
+            "excludes": {"type": "string"},
+            **dated,
+            "source": ref,
+        },
+    }
+    fact = {
+        "type": "object",
+        "required": ["text", "source"],
+        "properties": {"id": {"type": "string"}, "text": {"type": "string"}, **dated, "source": ref},
+    }
+    cost = {
+        "type": ["object", "null"],
+        "description": "Amounts are numbers with an ISO 4217 code, never formatted text. null when no "
+        "price, no 'no public price found' entry and no coverage fact holds for the region and date.",
+        "required": ["region", "prices", "no_public_price", "coverage"],
+        "properties": {
+            "region": {"type": "string"},
+            "prices": {"type": "array", "items": price},
+            "no_public_price": {
+                "type": ["object", "null"],
+                "description": "An explicit 'no public price found', with the day someone looked.",
+                "properties": {
+                    "text": {"type": "string"},
+                    "looked": {"type": "string", "format": "date"},
+                    "source": ref,
+                },
+            },
+            "coverage": {
+                "type": "array",
+                "items": fact,
+                "description": "What insurance or programmes may pay in the region.",
+            },
+        },
+    }
+    step = {
+        "type": "object",
+        "required": ["id", "section", "number", "heading", "text", "source"],
+        "properties": {
+            "id": {"type": "string"},
+            "section": {
+                "enum": ["region", "international", "route"],
+                "description": "region: the steps in that region, in order; international: the pathway "
+                "for someone who lives elsewhere (shown when residence differs); route: special routes "
+                "for someone whose country no covered region stands for.",
+            },
+            "number": {"type": "integer", "description": "1-based position within its section."},
+            "region": {"type": ["string", "null"], "description": "null for a route open everywhere."},
+            "route_kind": {"enum": [*ROUTE_KINDS, None]},
+            "heading": {"type": "string"},
+            "text": {"type": "string"},
+            "options": {
+                "type": "array",
+                "description": "Options sources disagree on (e.g. visa types): confirm each one.",
+                "items": {"type": "object", "properties": {"text": {"type": "string"}, "source": ref}},
+            },
+            "url": {"type": ["string", "null"]},
+            **dated,
+            "source": ref,
+        },
+    }
+    number = {"type": ["number", "null"]}
+    evidence = {
+        "type": "object",
+        "required": ["id", "trial", "basis", "design", "population", "patients", "source"],
+        "properties": {
+            "id": {"type": "string"},
+            "trial": {"type": "string"},
+            "registry_ids": {"type": "array", "items": {"type": "string"}},
+            "basis": {
+                "enum": list(EVIDENCE_BASES),
+                "description": "Whose figures: the regulator's label, the publication, or the sponsor.",
+            },
+            "design": {"enum": list(TRIAL_DESIGNS)},
+            "population": {"type": "string"},
+            "patients": {"type": "integer"},
+            "comparator": {"type": ["string", "null"]},
+            "orr": {**number, "description": "Overall response rate, percent."},
+            "orr_control": number,
+            "cr": {**number, "description": "Complete response (see cr_kind), percent."},
+            "cr_kind": {"enum": ["CR or better", "sCR", None]},
+            "cr_control": number,
+            "pfs_median_months": number,
+            "pfs_not_reached": {"type": "boolean"},
+            "pfs_control_months": number,
+            "pfs_hazard_ratio": number,
+            "follow_up_months": number,
+            "text": {"type": "string"},
+            **dated,
+            "source": ref,
+        },
+    }
+    availability = {
+        "type": "object",
+        "required": ["region", "aspect", "status", "text", "source"],
+        "properties": {
+            "id": {"type": "string"},
+            "region": {"type": "string"},
+            "aspect": {"enum": list(AVAILABILITY_ASPECTS)},
+            "status": {"enum": list(AVAILABILITY_STATUSES)},
+            "text": {"type": "string"},
+            **dated,
+            "source": ref,
+        },
+    }
+    return {
+        "FactSource": source,
+        "Caveat": caveat,
+        "Cost": cost,
+        "AccessStep": step,
+        "Evidence": evidence,
+        "Availability": availability,
     }
 
 
@@ -168,10 +355,25 @@ def document(rules: Rules) -> dict[str, Any]:
             "status": {"enum": list(STATUSES)},
             "criteria": {"type": "array", "items": criterion},
             "decided_by": {"type": "array", "items": {"type": "string"}},
-            "caveats": {"type": "array"},
-            "cost": {"type": ["object", "null"]},
-            "access_steps": {"type": "array"},
-            "evidence": {"type": "array"},
+            "caveats": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Caveat"},
+                "description": "Safety and logistics facts true in the region on as_of.",
+            },
+            "cost": {"$ref": "#/components/schemas/Cost"},
+            "access_steps": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/AccessStep"},
+                "description": "Printable steps in order; the travel pathway is added when residence "
+                "differs from region, special routes when residence is in no covered region.",
+            },
+            "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
+            "availability": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Availability"},
+                "description": "Approved, launched and funded are separate facts. For a residence in no "
+                "covered region, every covered region's facts for the product.",
+            },
             "source": {"type": "object"},
             "label": {"type": "object"},
         },
@@ -297,6 +499,7 @@ def document(rules: Rules) -> dict[str, Any]:
                 "CheckRequest": check_request_schema,
                 "CheckResponse": check_response,
                 "Errors": _errors_schema(),
+                **_practice_schemas(),
             }
         },
     }

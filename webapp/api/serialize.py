@@ -8,8 +8,19 @@ from typing import Any
 from flask_babel import gettext
 
 from ..eligibility import Engine, Label, Result
+from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
-from ..eligibility.model import Product, Rules
+from ..eligibility.model import (
+    AccessStep,
+    Availability,
+    Caveat,
+    Dated,
+    EvidenceResult,
+    FactSource,
+    Product,
+    Rules,
+)
+from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
 from ..i18n import names, render
 
@@ -104,7 +115,153 @@ def product_brief(product: Product, region: str | None = None) -> dict[str, Any]
     }
 
 
-def label_result_data(rules: Rules, r: LabelResult) -> dict[str, Any]:
+def _partial(value: PartialDate | None) -> str | None:
+    return str(value) if value else None
+
+
+def source_data(s: FactSource) -> dict[str, Any]:
+    return {
+        "title": s.title,
+        "url": s.url,
+        "checked": _date(s.checked),
+        "section": s.section or None,
+        "quote": s.quote or None,
+        "kind": s.kind,
+        "verified": s.verified,
+        "verified_note": s.verified_note or None,
+    }
+
+
+def _dated(d: Dated) -> dict[str, Any]:
+    return {"valid_from": str(d.valid_from), "valid_to": _partial(d.valid_to)}
+
+
+def caveat_data(c: Caveat) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "topic": c.topic,
+        "boxed": c.boxed,
+        "text": gettext(c.text),
+        **_dated(c.dates),
+        "source": source_data(c.source),
+    }
+
+
+def cost_data(facts: PracticeFacts, region: str) -> dict[str, Any] | None:
+    """Prices as numbers with an ISO 4217 code (the web layer formats them with Babel), or null."""
+    if not (facts.prices or facts.no_public_price or facts.coverage):
+        return None
+    none = facts.no_public_price
+    return {
+        "region": region,
+        "prices": [
+            {
+                "id": c.id,
+                "type": c.price_type,
+                "low": c.low,
+                "high": c.high,
+                "currency": c.currency,
+                "year": c.year,
+                "unit": c.unit,
+                "text": gettext(c.text),
+                "includes": gettext(c.includes),
+                "excludes": gettext(c.excludes),
+                **_dated(c.dates),
+                "source": source_data(c.source),
+            }
+            for c in facts.prices
+        ],
+        "no_public_price": None
+        if none is None
+        else {"text": gettext(none.text), "looked": _date(none.looked), "source": source_data(none.source)},
+        "coverage": [
+            {"id": c.id, "text": gettext(c.text), **_dated(c.dates), "source": source_data(c.source)}
+            for c in facts.coverage
+        ],
+    }
+
+
+def step_data(s: AccessStep, number: int) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "section": s.section,
+        "number": number,
+        "region": s.region or None,
+        "route_kind": s.route_kind or None,
+        "heading": gettext(s.heading),
+        "text": gettext(s.text),
+        "options": [{"text": gettext(o.text), "source": source_data(o.source)} for o in s.options],
+        "url": s.url or None,
+        **_dated(s.dates),
+        "source": source_data(s.source),
+    }
+
+
+def steps_data(steps: tuple[AccessStep, ...]) -> list[dict[str, Any]]:
+    """Numbered from 1 within each section (region steps, then the travel pathway, then special routes)."""
+    counts: dict[str, int] = {}
+    out = []
+    for s in steps:
+        counts[s.section] = counts.get(s.section, 0) + 1
+        out.append(step_data(s, counts[s.section]))
+    return out
+
+
+def evidence_data(e: EvidenceResult) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "trial": e.trial,
+        "registry_ids": list(e.registry_ids),
+        "basis": e.basis,
+        "design": e.design,
+        "population": gettext(e.population),
+        "patients": e.patients,
+        "comparator": gettext(e.comparator) if e.comparator else None,
+        "orr": e.orr,
+        "orr_control": e.orr_control,
+        "cr": e.cr,
+        "cr_kind": e.cr_kind or None,
+        "cr_control": e.cr_control,
+        "pfs_median_months": e.pfs_median_months,
+        "pfs_not_reached": e.pfs_not_reached,
+        "pfs_control_months": e.pfs_control_months,
+        "pfs_hazard_ratio": e.pfs_hazard_ratio,
+        "follow_up_months": e.follow_up_months,
+        "text": gettext(e.text),
+        **_dated(e.dates),
+        "source": source_data(e.source),
+    }
+
+
+def availability_data(a: Availability) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "region": a.region,
+        "aspect": a.aspect,
+        "status": a.status,
+        "text": gettext(a.text),
+        **_dated(a.dates),
+        "source": source_data(a.source),
+    }
+
+
+def practice_data(facts: PracticeFacts | None, region: str) -> dict[str, Any]:
+    """The issue 7 fields of one result; empty (with the same shapes) when no practice data applies."""
+    if facts is None:
+        return {"caveats": [], "cost": None, "access_steps": [], "evidence": [], "availability": []}
+    return {
+        "caveats": [caveat_data(c) for c in facts.caveats],
+        "cost": cost_data(facts, region),
+        "access_steps": steps_data(facts.steps),
+        "evidence": [evidence_data(e) for e in facts.evidence],
+        "availability": [availability_data(a) for a in facts.availability],
+    }
+
+
+def label_result_data(
+    rules: Rules, r: LabelResult, as_of: dt.date | None = None, residence: str | None = None
+) -> dict[str, Any]:
+    """One result. With ``as_of``, the caveats, cost, steps and evidence true on that day are filled in."""
     label = r.label
     product = rules.products[label.product]
     brief = product_brief(product, label.region)
@@ -123,12 +280,10 @@ def label_result_data(rules: Rules, r: LabelResult) -> dict[str, Any]:
         "target": product.target,
         "summary": brief["summary"],
         "label": {k: data[k] for k in data if k not in {"id", "product", "source", "regimen", "criteria"}},
-        # Caveats, costs, access steps and evidence per region and date are filled by the practice data
-        # (issue 7); the fields are in the contract now so clients can rely on their shape.
-        "caveats": [],
-        "cost": None,
-        "access_steps": [],
-        "evidence": [],
+        # Caveats, costs, access steps, evidence and availability for the region and date (issue 7).
+        **practice_data(
+            select_practice(rules, label, as_of, residence) if as_of is not None else None, label.region
+        ),
         "source": data["source"],
     }
 
@@ -141,7 +296,7 @@ def result_data(engine: Engine, result: Result, residence: str | None = None) ->
         "as_of": result.as_of.isoformat(),
         "rules_version": result.rules_version,
         "warnings": [{"code": w.code, "field": w.field, "text": render(w.text)} for w in result.warnings],
-        "results": [label_result_data(rules, r) for r in result.results],
+        "results": [label_result_data(rules, r, result.as_of, residence) for r in result.results],
         "approved_elsewhere": [
             {
                 "product": e.product,

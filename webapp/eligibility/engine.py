@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import CLASS_IDS, Label, Rules
+from .practice import PracticeFacts, select_practice
 from .texts import N_, NP_, Msg, Warning_
 
 
@@ -51,8 +52,9 @@ class Answers:
     prior_bcma_car_t: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
+    """One criterion of one label, evaluated. A tuple: built dozens of times per check, so it must be cheap."""
+
     id: str
     outcome: Outcome
     answer: Any
@@ -63,8 +65,7 @@ class CriterionResult:
     missing_data: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LabelResult:
+class LabelResult(NamedTuple):
     label: Label
     status: str
     criteria: tuple[CriterionResult, ...]
@@ -136,6 +137,34 @@ class _Facts:
         self.class_drugs = class_drugs
         self.listed = frozenset(answers.drugs) if answers.drugs is not None else None
         self._cache: dict[str, Outcome] = {}
+        self.outcomes: dict[tuple[str, Any], Outcome] = {}
+        self.explained: dict[Any, CriterionResult] = {}  # per evaluation: criteria shared between labels
+        self.statuses: dict[tuple[tuple[str, Any], ...], str] = {}  # per evaluation: status per criteria set
+
+    def outcome(self, kind: str, arg: Any) -> Outcome:
+        """One compiled criterion's outcome, cached: labels share most criteria (exposed:PI, ...)."""
+        key = (kind, arg)
+        cached = self.outcomes.get(key)
+        if cached is None:
+            cached = self.outcomes[key] = self._compute(kind, arg)
+        return cached
+
+    def _compute(self, kind: str, arg: Any) -> Outcome:
+        a = self.a
+        if kind == "missing":
+            return UNKNOWN
+        if kind == "min_prior_lines":
+            return UNKNOWN if a.prior_lines is None else MET if a.prior_lines >= arg else NOT_MET
+        if kind == "max_prior_lines":
+            return UNKNOWN if a.prior_lines is None else MET if a.prior_lines <= arg else NOT_MET
+        if kind == "exposed":
+            return self.exposed(arg)
+        if kind == "refractory":
+            return self.refractory(arg)
+        if kind == "no_prior_bcma_car_t":
+            return self.no_prior_bcma_car_t()
+        answer = getattr(a, kind)  # relapsed_or_refractory, adult, progressed_on_last: yes / no / not sure
+        return UNKNOWN if answer is None else MET if answer else NOT_MET
 
     # -- exposure -------------------------------------------------------------------------------------------
     def listed_of_class(self, class_id: str) -> list[str]:
@@ -309,6 +338,36 @@ class _Facts:
 _ABSENT: Any = object()
 
 
+# One compiled criterion: (criterion id, kind, argument). Built once per label when the engine starts.
+Step = tuple[str, str, Any]
+
+
+def compile_label(label: Label) -> tuple[Step, ...]:
+    """The label's criteria in the order a clinician reads them, ready to evaluate (design brief section 3)."""
+    c = label.criteria
+    unknown = set(c.unknown)
+    steps: list[Step] = [("relapsed_or_refractory", "relapsed_or_refractory", None)]
+    if "adult" in unknown:
+        steps.append(("adult", "missing", "adult"))
+    elif c.adult:
+        steps.append(("adult", "adult", None))
+    for key, bound in (("min_prior_lines", c.min_prior_lines), ("max_prior_lines", c.max_prior_lines)):
+        if key in unknown:
+            steps.append((key, "missing", key))
+        elif bound is not None:
+            steps.append((key, key, bound))
+    for key in ("exposed", "refractory"):
+        if key in unknown:
+            steps.append((key, "missing", key))
+        steps.extend((f"{key}:{target}", key, target) for target in getattr(c, key))
+    for key in ("progressed_on_last", "no_prior_bcma_car_t"):
+        if key in unknown:
+            steps.append((key, "missing", key))
+        elif getattr(c, key):
+            steps.append((key, key, None))
+    return tuple(steps)
+
+
 class Engine:
     """Evaluates answers against the immutable rules. Build once; share between requests and threads."""
 
@@ -318,15 +377,45 @@ class Engine:
             {cid: rules.drugs_of_class(cid) for cid in CLASS_IDS}
         )
         by_region: dict[str, list[Label]] = {}
+        by_product_region: dict[tuple[str, str], list[Label]] = {}
         for label in rules.labels.values():
             by_region.setdefault(label.region, []).append(label)
+            by_product_region.setdefault((label.product, label.region), []).append(label)
         self.labels_by_region: Mapping[str, tuple[Label, ...]] = MappingProxyType(
             {r: tuple(sorted(ls, key=lambda lb: (lb.product, lb.id))) for r, ls in by_region.items()}
         )
-        self._region_order = {r: i for i, r in enumerate(rules.regions)}
+        # product -> ((region, labels), ...) in the order of regions.toml, for `approved_elsewhere`.
+        self._product_regions = tuple(
+            (
+                pid,
+                tuple(
+                    (r, tuple(by_product_region[pid, r]))
+                    for r in rules.regions
+                    if (pid, r) in by_product_region
+                ),
+            )
+            for pid in rules.products
+        )
+        # Label.in_force_on, precomputed: (first day in force, first day no longer in force or None).
+        self._windows = {lb.id: (lb.in_force_from, lb.in_force_until) for lb in rules.labels.values()}
+        self._plans: Mapping[str, tuple[Step, ...]] = MappingProxyType(
+            {label.id: compile_label(label) for label in rules.labels.values()}
+        )
+        self._texts = {label.id: self._prepare_texts(label) for label in rules.labels.values()}
+        self._signatures = {
+            lid: tuple((kind, arg) for _cid, kind, arg in plan) for lid, plan in self._plans.items()
+        }
+
+    def practice(self, label: Label, as_of: dt.date, residence: str | None = None) -> PracticeFacts:
+        """Caveats, costs, access steps, evidence and availability for ``label`` on ``as_of`` (issue 7)."""
+        return select_practice(self.rules, label, as_of, residence)
 
     def labels_in_force(self, region: str, as_of: dt.date) -> tuple[Label, ...]:
-        return tuple(lb for lb in self.labels_by_region.get(region, ()) if lb.in_force_on(as_of))
+        return tuple(lb for lb in self.labels_by_region.get(region, ()) if self._in_force(lb, as_of))
+
+    def _in_force(self, label: Label, as_of: dt.date) -> bool:
+        start, until = self._windows[label.id]
+        return start <= as_of and (until is None or as_of < until)
 
     def evaluate(self, answers: Answers, region: str | None, as_of: dt.date) -> Result:
         """Evaluate every label in force in ``region`` on ``as_of``; see design brief section 3."""
@@ -341,20 +430,22 @@ class Engine:
         )
         here = {r.label.product for r in results}
         elsewhere: list[Elsewhere] = []
-        for product_id in self.rules.products:
+        for product_id, per_region in self._product_regions:
             if product_id in here:
                 continue
             regions: list[ElsewhereRegion] = []
-            for other in self.rules.regions:
+            for other, labels in per_region:
                 if other == region:
                     continue
-                in_force = [lb for lb in self.labels_by_region.get(other, ()) if lb.product == product_id]
-                in_force = [lb for lb in in_force if lb.in_force_on(as_of)]
-                if not in_force:
-                    continue
-                evaluated = [self.evaluate_label(lb, facts) for lb in in_force]
-                best = min((r.status for r in evaluated), key=_STATUS_RANK.__getitem__)
-                regions.append(ElsewhereRegion(other, best, tuple(lb.id for lb in in_force)))
+                in_force = [lb for lb in labels if self._in_force(lb, as_of)]
+                if in_force:
+                    # Only the status is needed here, so no explanation is built (the hot path of every check).
+                    best = "not_eligible"
+                    for lb in in_force:
+                        status = self.status(lb, facts)
+                        if _STATUS_RANK[status] < _STATUS_RANK[best]:
+                            best = status
+                    regions.append(ElsewhereRegion(other, best, tuple(lb.id for lb in in_force)))
             if regions:
                 elsewhere.append(Elsewhere(product_id, tuple(regions)))
         return Result(
@@ -366,102 +457,106 @@ class Engine:
             approved_elsewhere=tuple(elsewhere),
         )
 
+    def status(self, label: Label, facts: _Facts) -> str:
+        """The label's status alone: the same outcomes as evaluate_label, without building the texts.
+
+        Many labels ask the same things (say, triple-class exposure and three prior lines), so within one
+        evaluation the status is worked out once per distinct set of criteria.
+        """
+        signature = self._signatures[label.id]
+        status = facts.statuses.get(signature)
+        if status is not None:
+            return status
+        outcomes = facts.outcomes
+        unknown = False
+        status = "eligible"
+        for key in signature:
+            outcome = outcomes.get(key) or facts.outcome(*key)
+            if outcome is NOT_MET:
+                status = "not_eligible"
+                break
+            if outcome is UNKNOWN:
+                unknown = True
+        if unknown and status == "eligible":
+            status = "possible"
+        facts.statuses[signature] = status
+        return status
+
     def evaluate_label(self, label: Label, facts: _Facts) -> LabelResult:
-        criteria = tuple(self._criteria(label, facts))
+        criteria = tuple(self._explain(label, step, facts) for step in self._plans[label.id])
         decided_by: list[str] = []
+        unknown = not_met = False
         for c in criteria:
-            if c.outcome is UNKNOWN and c.decided_by and c.decided_by not in decided_by:
-                decided_by.append(c.decided_by)
-        status = combine(c.outcome for c in criteria)
+            if c.outcome is NOT_MET:
+                not_met = True
+            elif c.outcome is UNKNOWN:
+                unknown = True
+                if c.decided_by and c.decided_by not in decided_by:
+                    decided_by.append(c.decided_by)
+        status = "not_eligible" if not_met else "possible" if unknown else "eligible"
         return LabelResult(label, status, criteria, tuple(decided_by) if status == "possible" else ())
 
-    # -- one criterion at a time, in the order a clinician reads a label -------------------------------------
-    def _criteria(self, label: Label, f: _Facts) -> Iterable[CriterionResult]:
-        c, a = label.criteria, f.a
-        unknown = set(c.unknown)
-        yield _yes_no(
-            "relapsed_or_refractory",
-            a.relapsed_or_refractory,
-            N_(
-                "Your myeloma has come back or stopped responding, and needs treatment. These labels are "
-                "for that situation."
-            ),
-            N_(
-                "These labels are for myeloma that has come back or stopped responding. You told us yours "
-                "is under control now."
-            ),
-            N_(
-                "These labels are for myeloma that has come back or stopped responding. We do not know yet "
-                "whether yours has."
-            ),
-        )
-        if "adult" in unknown:
-            yield _missing("adult")
-        elif c.adult:
-            yield _yes_no(
-                "adult",
-                a.adult,
-                N_("You told us you are 18 or over. This label is for adults."),
-                N_("This label is for adults (18 or over). You told us you are under 18."),
-                N_("This label is for adults (18 or over). We do not know yet whether you are."),
-            )
-        yield from self._lines(label, a.prior_lines, unknown)
-        if "exposed" in unknown:
-            yield _missing("exposed")
-        for target in c.exposed:
-            yield self._exposure(target, f)
-        if "refractory" in unknown:
-            yield _missing("refractory")
-        for target in c.refractory:
-            yield self._refractoriness(target, f)
-        if "progressed_on_last" in unknown:
-            yield _missing("progressed_on_last")
-        elif c.progressed_on_last:
-            yield _yes_no(
-                "progressed_on_last",
-                a.progressed_on_last,
-                N_(
-                    "Your myeloma got worse during your latest treatment or within 60 days after it, as "
-                    "this label asks."
-                ),
-                N_(
-                    "This label is for myeloma that got worse during the latest treatment or within 60 "
-                    "days after it. You told us yours did not."
-                ),
-                N_(
-                    "This label is for myeloma that got worse during the latest treatment or within 60 "
-                    "days after it. We do not know yet whether yours did."
-                ),
-            )
-        if "no_prior_bcma_car_t" in unknown:
-            yield _missing("no_prior_bcma_car_t")
-        elif c.no_prior_bcma_car_t:
-            outcome = f.no_prior_bcma_car_t()
-            texts = {
-                MET: N_(
-                    "You have not had a BCMA-directed CAR-T before. This label is only for people who "
-                    "have not."
-                ),
-                NOT_MET: N_(
-                    "This label is only for people who have not had a BCMA-directed CAR-T before. Your "
-                    "answers say you have."
-                ),
-                UNKNOWN: N_(
-                    "This label is only for people who have not had a BCMA-directed CAR-T before. We do "
-                    "not know yet whether you have."
-                ),
-            }
-            yield CriterionResult(
-                "no_prior_bcma_car_t",
-                outcome,
-                a.prior_bcma_car_t,
-                True,
-                Msg.of(texts[outcome]),
-                decided_by="prior_bcma_car_t",
-            )
+    # -- explanations: one criterion at a time, in plain words ---------------------------------------------------
+    # Texts depend on the criterion and the outcome, not on the person, so they are built once at start-up.
+    # Within one evaluation a criterion shared by several labels (exposed:PI, ...) is explained once.
+    def _explain(self, label: Label, step: Step, f: _Facts) -> CriterionResult:
+        cid, kind, arg = step
+        # The same kind and argument give the same explanation, except that line counts show the label's word.
+        key = (kind, arg, label.line_word) if kind in ("min_prior_lines", "max_prior_lines") else (kind, arg)
+        cached = f.explained.get(key)
+        if cached is None:
+            cached = f.explained[key] = self._explain_new(label, cid, kind, arg, f)
+        return cached
 
-    def _lines(self, label: Label, answer: int | None, unknown: set[str]) -> Iterable[CriterionResult]:
-        c = label.criteria
+    def _explain_new(self, label: Label, cid: str, kind: str, arg: Any, f: _Facts) -> CriterionResult:
+        outcome = f.outcome(kind, arg)
+        texts = self._texts[label.id][cid]
+        a = f.a
+        if kind == "missing":
+            return texts["result"]
+        if kind in _YES_NO_TEXTS:
+            answer = a.prior_bcma_car_t if kind == "no_prior_bcma_car_t" else getattr(a, kind)
+            return CriterionResult(cid, outcome, answer, True, texts[outcome], None, _DECIDED_BY[kind])
+        if kind in ("min_prior_lines", "max_prior_lines"):
+            n = a.prior_lines
+            if n is None:
+                text = texts[UNKNOWN]
+            else:
+                text = Msg.of(
+                    texts["template"], answer=Msg.count(_ANSWER_PHRASE, n), threshold=texts["threshold"]
+                )
+            return CriterionResult(cid, outcome, n, arg, text, texts["note"], "prior_lines")
+        if kind == "exposed":
+            if arg in CLASS_IDS:
+                answer: Any = {
+                    "drugs": f.listed_of_class(arg) if f.listed is not None else None,
+                    "class": a.exposed_classes.get(arg),
+                }
+                return CriterionResult(
+                    cid, outcome, answer, arg, texts[outcome], None, f"exposed_classes.{arg}"
+                )
+            answer = (arg in f.listed) if f.listed is not None else None
+            return CriterionResult(cid, outcome, answer, arg, texts[outcome], None, "drugs")
+        never_had = outcome is NOT_MET and f.exposed(arg) is NOT_MET
+        text = texts["never"] if never_had else texts[outcome]
+        return CriterionResult(cid, outcome, a.refractory.get(arg), arg, text, None, f"refractory.{arg}")
+
+    def _prepare_texts(self, label: Label) -> dict[str, dict[Any, Any]]:
+        out: dict[str, dict[Any, Any]] = {}
+        for cid, kind, arg in self._plans[label.id]:
+            if kind == "missing":
+                out[cid] = {"result": _missing(arg)}
+            elif kind in _YES_NO_TEXTS:
+                out[cid] = {o: Msg.of(t) for o, t in _YES_NO_TEXTS[kind].items()}
+            elif kind in ("min_prior_lines", "max_prior_lines"):
+                out[cid] = self._line_texts_for(label, kind, arg)
+            elif kind == "exposed":
+                out[cid] = self._exposure_texts(arg)
+            else:
+                out[cid] = self._refractory_texts(arg)
+        return out
+
+    def _line_texts_for(self, label: Label, key: str, bound: int) -> dict[Any, Any]:
         note = None
         if label.line_word != "lines":
             note = Msg.of(
@@ -471,40 +566,23 @@ class Engine:
                 ),
                 word=Msg.of(_WORDS[label.line_word]),
             )
-        phrase = _THRESHOLD_PHRASES[label.line_word]
-        for key, bound in (("min_prior_lines", c.min_prior_lines), ("max_prior_lines", c.max_prior_lines)):
-            if key in unknown:
-                yield _missing(key)
-                continue
-            if bound is None:
-                continue
-            threshold = Msg.count(phrase, bound)
-            if answer is None:
-                outcome = UNKNOWN
-                text = Msg.of(
-                    N_(
-                        "This label asks for at least %(threshold)s. We do not know yet how many you have had."
-                    )
-                    if key == "min_prior_lines"
-                    else N_(
-                        "This label is for at most %(threshold)s. We do not know yet how many you have had."
-                    ),
-                    threshold=threshold,
-                )
-            else:
-                ok = answer >= bound if key == "min_prior_lines" else answer <= bound
-                outcome = MET if ok else NOT_MET
-                text = Msg.of(
-                    N_("You told us %(answer)s; this label asks for at least %(threshold)s.")
-                    if key == "min_prior_lines"
-                    else N_("You told us %(answer)s; this label is for at most %(threshold)s."),
-                    answer=Msg.count(_ANSWER_PHRASE, answer),
-                    threshold=threshold,
-                )
-            yield CriterionResult(key, outcome, answer, bound, text, note, decided_by="prior_lines")
+        threshold = Msg.count(_THRESHOLD_PHRASES[label.line_word], bound)
+        if key == "min_prior_lines":
+            unknown = N_(
+                "This label asks for at least %(threshold)s. We do not know yet how many you have had."
+            )
+            template = N_("You told us %(answer)s; this label asks for at least %(threshold)s.")
+        else:
+            unknown = N_("This label is for at most %(threshold)s. We do not know yet how many you have had.")
+            template = N_("You told us %(answer)s; this label is for at most %(threshold)s.")
+        return {
+            "note": note,
+            "threshold": threshold,
+            "template": template,
+            UNKNOWN: Msg.of(unknown, threshold=threshold),
+        }
 
-    def _exposure(self, target: str, f: _Facts) -> CriterionResult:
-        outcome = f.exposed(target)
+    def _exposure_texts(self, target: str) -> dict[Any, Any]:
         if target in CLASS_IDS:
             texts = {
                 MET: N_("You have had at least one %(name)s, which this label asks for."),
@@ -518,11 +596,6 @@ class Engine:
                 ),
             }
             name: Any = self.rules.classes[target].names
-            answer: Any = {
-                "drugs": f.listed_of_class(target) if f.listed is not None else None,
-                "class": f.a.exposed_classes.get(target),
-            }
-            decided_by = f"exposed_classes.{target}"
         else:
             texts = {
                 MET: N_("You have had %(name)s, which this label asks for."),
@@ -536,22 +609,11 @@ class Engine:
                 ),
             }
             name = self.rules.drugs[target].names
-            answer = (target in f.listed) if f.listed is not None else None
-            decided_by = "drugs"
-        return CriterionResult(
-            f"exposed:{target}",
-            outcome,
-            answer,
-            target,
-            Msg.of(texts[outcome], name=name),
-            decided_by=decided_by,
-        )
+        return {o: Msg.of(t, name=name) for o, t in texts.items()}
 
-    def _refractoriness(self, target: str, f: _Facts) -> CriterionResult:
-        outcome = f.refractory(target)
+    def _refractory_texts(self, target: str) -> dict[Any, Any]:
         is_class = target in CLASS_IDS
         name: Any = self.rules.classes[target].names if is_class else self.rules.drugs[target].names
-        never_had = outcome is NOT_MET and f.exposed(target) is NOT_MET
         if is_class:
             lead = N_(
                 "This label is for myeloma that got worse while on at least one %(name)s, or within 60 "
@@ -568,28 +630,71 @@ class Engine:
             met = N_(
                 "Your myeloma got worse while on %(name)s, or within 60 days of stopping it, as this label asks."
             )
-        if outcome is MET:
-            text = Msg.of(met, name=name)
-        else:
-            tail = {
-                NOT_MET: N_("You have not had it.") if never_had else N_("Your answers say it did not."),
-                UNKNOWN: N_("We do not know yet whether it did."),
-            }[outcome]
-            text = Msg.of(N_("%(lead)s %(tail)s"), lead=Msg.of(lead, name=name), tail=Msg.of(tail))
-        return CriterionResult(
-            f"refractory:{target}",
-            outcome,
-            f.a.refractory.get(target),
-            target,
-            text,
-            decided_by=f"refractory.{target}",
-        )
+        lead_msg = Msg.of(lead, name=name)
+
+        def tail(t: str) -> Msg:
+            return Msg.of(N_("%(lead)s %(tail)s"), lead=lead_msg, tail=Msg.of(t))
+
+        return {
+            MET: Msg.of(met, name=name),
+            NOT_MET: tail(N_("Your answers say it did not.")),
+            "never": tail(N_("You have not had it.")),
+            UNKNOWN: tail(N_("We do not know yet whether it did.")),
+        }
 
 
-def _yes_no(cid: str, answer: bool | None, met: str, not_met: str, unknown: str) -> CriterionResult:
-    outcome = UNKNOWN if answer is None else MET if answer else NOT_MET
-    text = {MET: met, NOT_MET: not_met, UNKNOWN: unknown}[outcome]
-    return CriterionResult(cid, outcome, answer, True, Msg.of(text), decided_by=cid)
+_DECIDED_BY = {
+    "relapsed_or_refractory": "relapsed_or_refractory",
+    "adult": "adult",
+    "progressed_on_last": "progressed_on_last",
+    "no_prior_bcma_car_t": "prior_bcma_car_t",
+}
+_YES_NO_TEXTS: Mapping[str, Mapping[Outcome, str]] = {
+    "relapsed_or_refractory": {
+        MET: N_(
+            "Your myeloma has come back or stopped responding, and needs treatment. These labels are "
+            "for that situation."
+        ),
+        NOT_MET: N_(
+            "These labels are for myeloma that has come back or stopped responding. You told us yours "
+            "is under control now."
+        ),
+        UNKNOWN: N_(
+            "These labels are for myeloma that has come back or stopped responding. We do not know yet "
+            "whether yours has."
+        ),
+    },
+    "adult": {
+        MET: N_("You told us you are 18 or over. This label is for adults."),
+        NOT_MET: N_("This label is for adults (18 or over). You told us you are under 18."),
+        UNKNOWN: N_("This label is for adults (18 or over). We do not know yet whether you are."),
+    },
+    "progressed_on_last": {
+        MET: N_(
+            "Your myeloma got worse during your latest treatment or within 60 days after it, as "
+            "this label asks."
+        ),
+        NOT_MET: N_(
+            "This label is for myeloma that got worse during the latest treatment or within 60 "
+            "days after it. You told us yours did not."
+        ),
+        UNKNOWN: N_(
+            "This label is for myeloma that got worse during the latest treatment or within 60 "
+            "days after it. We do not know yet whether yours did."
+        ),
+    },
+    "no_prior_bcma_car_t": {
+        MET: N_("You have not had a BCMA-directed CAR-T before. This label is only for people who have not."),
+        NOT_MET: N_(
+            "This label is only for people who have not had a BCMA-directed CAR-T before. Your "
+            "answers say you have."
+        ),
+        UNKNOWN: N_(
+            "This label is only for people who have not had a BCMA-directed CAR-T before. We do "
+            "not know yet whether you have."
+        ),
+    },
+}
 
 
 def _missing(key: str) -> CriterionResult:

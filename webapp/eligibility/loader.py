@@ -412,6 +412,11 @@ def load_rules(root: str | Path) -> Rules:
             labels[label.id] = label
     if not products:
         raise RulesError(_rel(root / "products", root), "", "", "no product files found")
+    # Practice data refers to products, regions and label ids, so it is read last. Imported here because
+    # practice.py builds on this module's table reader.
+    from .practice import load_practice
+
+    practice = load_practice(root, regions, products, labels)
     return Rules(
         version=version,
         last_reviewed=last_reviewed,  # type: ignore[arg-type]
@@ -420,4 +425,5 @@ def load_rules(root: str | Path) -> Rules:
         drugs=MappingProxyType(drugs),
         products=MappingProxyType(dict(sorted(products.items()))),
         labels=MappingProxyType(labels),
+        practice=practice,
     )

@@ -179,6 +179,217 @@ class Rules:
     drugs: MappingProxyType[str, Drug]
     products: MappingProxyType[str, Product]
     labels: MappingProxyType[str, Label] = field(default_factory=lambda: MappingProxyType({}))
+    # Caveats, costs, access steps, evidence and availability (issue 7); empty when rules/ has none.
+    practice: Practice = field(default_factory=lambda: Practice())
 
     def drugs_of_class(self, class_id: str) -> tuple[str, ...]:
         return tuple(d.id for d in self.drugs.values() if d.drug_class == class_id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Practice data (issue 7): what a therapy involves in one region, dated and sourced. Loaded from
+# rules/practice/<product>.toml and rules/access/<region>.toml by webapp/eligibility/practice.py.
+
+# Topics a caveat may have. The issue lists the safety and logistics facts each region must cover.
+CAVEAT_TOPICS: tuple[str, ...] = (
+    "crs",
+    "neurotoxicity",
+    "movement-disorders",
+    "guillain-barre",
+    "hlh",
+    "cytopenia",
+    "infection",
+    "secondary-cancer",
+    "hospital-stay",
+    "stay-near-centre",
+    "caregiver",
+    "driving",
+    "manufacturing",
+    "bridging",
+    "step-up-dosing",
+    "eye",
+    "skin-mouth-nails",
+    "restricted-programme",
+    "other",
+)
+SOURCE_KINDS: tuple[str, ...] = (
+    "regulator",  # the regulator's own text or an exact copy of it (label, SmPC, safety communication)
+    "hta",  # NICE, CDA-AMC, HAS, G-BA ...
+    "payer",  # Medicare, NHSA, Japan's NHI price lists
+    "government",  # other official pages (visa, health departments, pilot zones)
+    "publication",  # peer-reviewed paper or congress abstract
+    "company",  # the maker's own release or medical-information page
+    "press",  # news or trade press
+    "registry",  # a public trial registry
+    "reference",  # the project's research notes in shared/reference (original not read)
+    "facilitator",  # a medical-travel or visa agency page: allowed only for access steps and their
+    # options, never for a caveat, price, trial result or availability fact (their claims are not facts)
+)
+PRICE_TYPES: tuple[str, ...] = ("list", "official", "reported", "payment-limit")
+PRICE_UNITS: tuple[str, ...] = ("infusion", "treatment", "patient", "month", "course", "vial", "dose")
+AVAILABILITY_ASPECTS: tuple[str, ...] = ("approval", "launch", "funding")
+AVAILABILITY_STATUSES: tuple[str, ...] = ("yes", "no", "partial", "unknown")
+EVIDENCE_BASES: tuple[str, ...] = ("label", "publication", "sponsor")
+TRIAL_DESIGNS: tuple[str, ...] = ("single-arm", "randomised")
+ROUTE_KINDS: tuple[str, ...] = ("named-patient", "pilot-zone", "clinical-trials")
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """When a practice fact was true: ``valid_from`` inclusive, ``valid_to`` the first day it no longer is."""
+
+    valid_from: PartialDate
+    valid_to: PartialDate | None = None
+
+    def holds_on(self, day: dt.date) -> bool:
+        return self.valid_from.effective <= day and (self.valid_to is None or day < self.valid_to.effective)
+
+
+@dataclass(frozen=True, slots=True)
+class FactSource:
+    """Where one practice fact comes from. ``verified`` only after reading the source itself."""
+
+    title: str
+    url: str
+    checked: dt.date
+    kind: str
+    verified: bool
+    section: str = ""
+    quote: str = ""
+    verified_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Caveat:
+    id: str
+    product: str
+    topic: str
+    regions: tuple[str, ...]
+    dates: Dated
+    text: str
+    source: FactSource
+    boxed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """A price (numbers and an ISO 4217 code, formatted later by Babel) or an explicit 'no public price'."""
+
+    id: str
+    product: str
+    region: str
+    dates: Dated
+    text: str
+    source: FactSource
+    no_public_price: bool = False
+    looked: dt.date | None = None
+    price_type: str = ""
+    low: float | None = None
+    high: float | None = None
+    currency: str = ""
+    year: int | None = None
+    unit: str = ""
+    includes: str = ""
+    excludes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceResult:
+    """One trial's figures from one basis (label or publication), with the source they come from."""
+
+    id: str
+    product: str
+    trial: str
+    labels: tuple[str, ...]
+    basis: str
+    design: str
+    population: str
+    patients: int
+    dates: Dated
+    text: str
+    source: FactSource
+    registry_ids: tuple[str, ...] = ()
+    comparator: str = ""
+    orr: float | None = None
+    orr_control: float | None = None
+    cr: float | None = None
+    cr_control: float | None = None
+    cr_kind: str = ""
+    pfs_median_months: float | None = None
+    pfs_not_reached: bool = False
+    pfs_control_months: float | None = None
+    pfs_hazard_ratio: float | None = None
+    follow_up_months: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """Approved, launched and funded are different facts, each dated and sourced."""
+
+    id: str
+    product: str
+    region: str
+    aspect: str
+    status: str
+    dates: Dated
+    text: str
+    source: FactSource
+
+
+@dataclass(frozen=True, slots=True)
+class StepOption:
+    """One of several options sources disagree on (e.g. visa types): shown as 'confirm with ...'."""
+
+    text: str
+    source: FactSource
+
+
+@dataclass(frozen=True, slots=True)
+class AccessStep:
+    id: str
+    region: str
+    section: str  # "region" | "international" | "route"
+    kinds: tuple[str, ...]
+    dates: Dated
+    heading: str
+    text: str
+    source: FactSource
+    options: tuple[StepOption, ...] = ()
+    url: str = ""
+    route_kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What insurance or a programme may pay in a region, for products of the given kinds."""
+
+    id: str
+    region: str
+    kinds: tuple[str, ...]
+    dates: Dated
+    text: str
+    source: FactSource
+    products: tuple[str, ...] = ()  # only these products (a maker's own programme); empty: every product
+
+    def applies_to(self, product: str, kind: str) -> bool:
+        return kind in self.kinds and (not self.products or product in self.products)
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    caveats: tuple[Caveat, ...] = ()
+    costs: tuple[Cost, ...] = ()
+    evidence: tuple[EvidenceResult, ...] = ()
+    availability: tuple[Availability, ...] = ()
+    steps: tuple[AccessStep, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
+    routes: tuple[AccessStep, ...] = ()
+    # Country codes (ISO 3166-1) each covered region stands for; EU lists its member states.
+    covers: MappingProxyType[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def region_of(self, country: str) -> str | None:
+        """The covered region a country belongs to, or None (e.g. Taiwan, Australia)."""
+        for region, countries in self.covers.items():
+            if country == region or country in countries:
+                return region
+        return None
