@@ -1,15 +1,19 @@
-"""Command-line tools: ``flask --app webapp rules check``."""
+"""Command-line tools: ``flask --app webapp rules check`` and ``flask --app webapp rules report``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from .eligibility import RulesError, load_rules
 from .eligibility.model import Rules
+from .i18n import LANGUAGES
+from .labels.report import build_report, html_report, markdown_report
 
 rules_cli = AppGroup("rules", help="Validate and report on the label data in rules/.")
 
@@ -61,6 +65,52 @@ def check(unverified: bool) -> None:
         for label in rules.labels.values():
             if not label.source.verified:
                 click.echo(f"- {label.id}: {label.source.verified_note}")
+
+
+@rules_cli.command("report")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown to read or paste anywhere; HTML to print and sign.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Report as if today were this day (YYYY-MM-DD); the staleness check counts back from it.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(list(LANGUAGES)),
+    default="en",
+    show_default=True,
+    help="Language of the headings and plain words; label text is always as the regulator wrote it.",
+)
+def report(fmt: str, output: Path | None, today: dt.datetime | None, lang: str) -> None:
+    """All labels by region for clinician sign-off, and every source last checked over 12 months ago."""
+    rules = current_app.extensions["engine"].rules
+    day = today.date() if today else dt.datetime.now(dt.UTC).date()
+    # No request here: set the language for gettext and for the app's language hook directly.
+    g.lang_code = lang
+    with force_locale(LANGUAGES[lang]):
+        content = build_report(rules, day)
+        text = html_report(content, lang) if fmt == "html" else markdown_report(content)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(
+        f"Wrote {fmt} report of {content.total} label versions to {output}; "
+        f"{len(content.stale)} with a source last checked before {content.stale_before}.",
+        err=True,
+    )
 
 
 def register_cli(app: Flask) -> None:
