@@ -35,7 +35,7 @@ db-upgrade: $(STAMP_RUN) secret
 
 ## make run: install, compile translations, migrate the SQLite default, serve on http://127.0.0.1:$(PORT)
 run: $(STAMP_RUN) compile-translations db-upgrade
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'webapp:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
 
 ## make dev: the same with Flask's reloader
 dev: $(STAMP_RUN) compile-translations db-upgrade

@@ -243,7 +243,7 @@ class _TextCollector(HTMLParser):
             self.texts.append(data)
 
 
-WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]{2,}")
 # Words that stay in Latin letters in Chinese text: abbreviations, units, codes and identifiers.
 ALLOWED = {
     "CAR-T",

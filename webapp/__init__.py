@@ -81,6 +81,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # the API uses no cookies, so there is no session to forge requests with
     register_hooks(app)
     register_cli(app)
+
+    from .security import init_security
+
+    init_security(app)  # after the blueprints, so it can put rate limits on their views
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

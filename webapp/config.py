@@ -24,6 +24,16 @@ class Defaults:
     LANG_COOKIE = "lang"
     LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
     REDIS_URL: str | None = None
+    # Rate limits (Flask-Limiter). Storage: REDIS_URL when set (shared by every worker and host), else memory.
+    # If Redis stops answering, limits fall back to each process's memory rather than failing requests.
     RATELIMIT_ENABLED = True
+    RATELIMIT_CHECK = "30 per minute"
+    RATELIMIT_SAVE = "10 per minute"
+    RATELIMIT_PDF = "10 per minute"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto); 0 when none.
+    PROXY_FIX = 0
     SUMMARY_DAYS = 30
     CONTACT_EMAIL = "labels@example.org"

@@ -19,6 +19,20 @@ from .eligibility.model import Names
 LANGUAGES: Mapping[str, str] = {"en": "en", "zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant"}
 # Each language named in its own script, for the switcher.
 NATIVE_NAMES: Mapping[str, str] = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
+# Every spelling the design brief accepts (section 4); matching is case-insensitive.
+LANG_SPELLINGS: tuple[str, ...] = (
+    "en",
+    "zh-Hans",
+    "zh-Hant",
+    "zh",
+    "zh-CN",
+    "zh-SG",
+    "zh_Hans",
+    "zh-TW",
+    "zh-HK",
+    "zh-MO",
+    "zh_Hant",
+)
 ALIASES: Mapping[str, str] = {
     alias.lower(): code
     for code, aliases in {

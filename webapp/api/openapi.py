@@ -16,7 +16,8 @@ from ..eligibility.model import (
     SOURCE_KINDS,
     TRIAL_DESIGNS,
 )
-from .schema import MAX_DRUGS, MAX_LINES
+from ..i18n import LANG_SPELLINGS
+from .schema import MAX_DRUGS, MAX_LINES, TERRITORIES
 
 TRISTATE = {"type": ["boolean", "null"]}
 
@@ -277,8 +278,8 @@ def document(rules: Rules) -> dict[str, Any]:
             },
             "residence": {
                 "type": ["string", "null"],
-                "pattern": "^[A-Z]{2}$",
-                "description": "ISO 3166-1 alpha-2 code of where the person lives (any country).",
+                "enum": [*sorted(TERRITORIES), None],
+                "description": "ISO 3166-1 alpha-2 code of where the person lives (any country), or EU.",
             },
             "adult": TRISTATE,
             "prior_lines": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_LINES},
@@ -310,20 +311,7 @@ def document(rules: Rules) -> dict[str, Any]:
             },
             "lang": {
                 "type": ["string", "null"],
-                "enum": [
-                    "en",
-                    "zh-Hans",
-                    "zh-Hant",
-                    "zh",
-                    "zh-CN",
-                    "zh-SG",
-                    "zh_Hans",
-                    "zh-TW",
-                    "zh-HK",
-                    "zh-MO",
-                    "zh_Hant",
-                    None,
-                ],
+                "enum": [*LANG_SPELLINGS, None],
             },
         },
     }
@@ -431,7 +419,7 @@ def document(rules: Rules) -> dict[str, Any]:
         "name": "lang",
         "in": "query",
         "required": False,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "enum": list(LANG_SPELLINGS)},
         "description": "en, zh-Hans or zh-Hant (or an alias).",
     }
 

@@ -6,14 +6,24 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, gettext
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from ..eligibility.texts import N_
 from ..extensions import db
 from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, remember_choice, render
 
 bp = Blueprint("core", __name__)
+# Messages for API errors that do not come from the API's own validation (routing, limits, crashes).
+API_ERRORS = {
+    400: N_("The request could not be read."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not accept that method."),
+    413: N_("The request body is larger than 16 KiB."),
+    429: N_("Too many requests. Please wait a minute, then try again."),
+    500: N_("Sorry, there is a problem with the service. Please try again later."),
+}
 log = logging.getLogger(__name__)
 
 
@@ -81,16 +91,23 @@ def register_hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
-        if request.path.startswith("/api/"):
-            return jsonify(errors={"_request": [exc.description or exc.name]}), exc.code
         code = exc.code or 500
-        return render_template("errors/error.html", code=code), code
+        if request.path.startswith("/api/"):
+            response = jsonify(errors={"_request": [gettext(API_ERRORS.get(code, API_ERRORS[400]))]})
+        else:
+            response = app.make_response(render_template("errors/error.html", code=code))
+        response.status_code = code
+        # Keep the headers the exception carries (Allow on a 405, Retry-After on a 429): RFC 9110 wants them.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Any:
         log.exception("unhandled error")
         if request.path.startswith("/api/"):
-            return jsonify(errors={"_request": ["Internal error"]}), 500
+            return jsonify(errors={"_request": [gettext(API_ERRORS[500])]}), 500
         return render_template("errors/error.html", code=500), 500
 
     @app.before_request

@@ -1,0 +1,121 @@
+"""Hardening in one place: security headers, rate limits and privacy-preserving request logs.
+
+People type health information into this service. Every response carries a strict Content-Security-Policy
+(no inline script or style at all), pages are never cached by shared computers or proxies, rate limits
+protect the check, save and PDF routes, and the request log records method, route pattern, status and
+duration only: never answers, never a saved summary's token, never a full IP address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), bluetooth=()"
+# Endpoints that do real work per request, and the config key holding each one's limit.
+LIMITED_ENDPOINTS = {
+    "api.check": "RATELIMIT_CHECK",
+    "patient.check": "RATELIMIT_CHECK",
+    "patient.results": "RATELIMIT_CHECK",
+    "summaries.save": "RATELIMIT_SAVE",
+    "summaries.api_create": "RATELIMIT_SAVE",
+}
+PDF_ENDPOINTS = ("summaries.pdf", "summaries.pdf_current")
+
+access_log = logging.getLogger("webapp.access")
+
+
+def anonymize_ip(address: str | None) -> str:
+    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6 (enough to spot abuse, not a person)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "unknown"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", PERMISSIONS)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not (request.endpoint or "").endswith("static"):  # the app's and every blueprint's static files
+        # Answers and results are health information: no copy in a shared browser's cache or a proxy.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    started = g.get("request_started")
+    record: dict[str, Any] = {
+        "event": "request",
+        "method": request.method,
+        # The route pattern (/s/<token>), never the path: a token or a query string never reaches the log.
+        "route": request.url_rule.rule if request.url_rule else "<unmatched>",
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "ip": anonymize_ip(request.remote_addr),
+    }
+    access_log.info(json.dumps(record, separators=(",", ":")))
+    return response
+
+
+def _limit_for(key: str):  # noqa: ANN202 - a closure Flask-Limiter calls per request
+    return lambda: current_app.config[key]
+
+
+def init_security(app: Flask) -> None:
+    """Bind headers, logs and rate limits. Call after every blueprint is registered."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.before_request(_start_timer)
+    app.after_request(_security_headers)
+    app.after_request(_log_request)
+    if not access_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+    # One limiter per app (tests build many apps; a module-level limiter would share storage between them).
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    app.extensions["rate_limiter"] = limiter  # Flask-Limiter keeps only a weak reference to itself
+    for endpoint, key in LIMITED_ENDPOINTS.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            # Only requests that do work count (a GET of the empty form does not).
+            app.view_functions[endpoint] = limiter.limit(_limit_for(key), methods=["POST"])(view)
+    for endpoint in PDF_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(_limit_for("RATELIMIT_PDF"), methods=["GET"])(view)
