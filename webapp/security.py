@@ -91,7 +91,7 @@ def _log_request(response: Response) -> Response:
     return response
 
 
-def _limit_for(key: str):  # noqa: ANN202 - a closure Flask-Limiter calls per request
+def _limit_for(key: str):
     return lambda: current_app.config[key]
 
 
