@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("patient", __name__)
+
+from . import display, views  # noqa: E402, F401 - registers the routes and template helpers on bp
