@@ -21,10 +21,13 @@ class SavedSummary(db.Model):  # type: ignore[name-defined]
     __tablename__ = "saved_summary"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # internal only: never in a URL
+    # The SHA-256 hex digest of the link's token (webapp/summaries/store.py), never the token itself: a copy
+    # of the database opens no summary.
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     lang: Mapped[str] = mapped_column(String(16))
     rules_version: Mapped[str] = mapped_column(String(32))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The evaluated result in every language, frozen when saved (webapp/summaries/snapshot.py).
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
