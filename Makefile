@@ -7,8 +7,10 @@ PORT ?= 5000
 WORKERS ?= 2
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+PDF_DEBS := fonts-noto-cjk fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+BROWSER_DEBS := chromium poppler-utils $(PDF_DEBS)
 
-.PHONY: run dev test lint format translations compile-translations db-upgrade secret browser-deps bench clean
+.PHONY: run dev test lint format translations compile-translations db-upgrade secret pdf-deps browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,21 +35,36 @@ secret: $(STAMP_RUN)
 db-upgrade: $(STAMP_RUN) secret
 	$(BIN)/flask --app webapp db upgrade
 
+## The PDF summaries need Pango, HarfBuzz's subsetter and fonts with Chinese glyphs (Debian's packages).
+pdf-deps:
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" \
+	    || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends $(PDF_DEBS) >/dev/null; \
+	  else echo "Fonts or PDF libraries missing and not root: PDF downloads will answer 503 until they are installed."; fi; \
+	fi
+
 ## make run: install, compile translations, migrate the SQLite default, serve on http://127.0.0.1:$(PORT)
-run: $(STAMP_RUN) compile-translations db-upgrade
+run: $(STAMP_RUN) pdf-deps compile-translations db-upgrade
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
 
 ## make dev: the same with Flask's reloader
 dev: $(STAMP_RUN) compile-translations db-upgrade
 	$(BIN)/flask --app webapp run --debug --port $(PORT)
 
-## Chromium from Debian's packages for the browser tests (and fonts for Chinese), when missing and we may install.
+## Chromium from Debian's packages for the browser tests, and what the PDFs need: Pango and HarfBuzz's subsetter for
+## WeasyPrint (without libharfbuzz-subset0 it subsets fonts ten times slower), Noto Sans CJK for Chinese,
+## Liberation Sans (Arial's metrics) for Latin text, and poppler-utils (pdftoppm) to look at the pages.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+	    || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! fc-list 2>/dev/null | grep -qi "Liberation Sans" \
+	    || ! ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" \
+	    || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
-	    apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
-	  else echo "Chromium or CJK fonts missing and not root: browser tests will be skipped (they fail under CI)."; fi; \
+	    apt-get install -y -qq --no-install-recommends $(BROWSER_DEBS) >/dev/null; \
+	  else echo "Chromium, fonts or PDF libraries missing and not root: browser and PDF tests will be skipped or fail."; fi; \
 	fi
 
 ## make test: install everything the tests need, then run the whole suite (SQLite, PostgreSQL, Redis, Chromium)
@@ -71,8 +88,11 @@ translations: $(STAMP_RUN)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 	$(BIN)/pybabel compile -d translations
 
-bench: $(STAMP_TEST) compile-translations
+## make bench: engine and HTTP benchmarks (wrk from Debian's packages), printed as ratios from one run
+bench: $(STAMP_TEST) pdf-deps compile-translations
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/http_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

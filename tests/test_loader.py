@@ -61,7 +61,11 @@ def test_rules_check_command_prints_the_table(tmp_path: Path) -> None:
     result: Result = app.test_cli_runner().invoke(args=["rules", "check", "--unverified"])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output.splitlines()[0]
-    assert re.search(r"^US\s+ciltacabtagene-autoleucel\s+cilta-cel-us-2022 \(2022-02-28 → 2024-04-05, superseded\)", result.output, re.M)
+    assert re.search(
+        r"^US\s+ciltacabtagene-autoleucel\s+cilta-cel-us-2022 \(2022-02-28 → 2024-04-05, superseded\)",
+        result.output,
+        re.M,
+    )
     assert "verified against the regulator's text" in result.output
     assert "Not verified against the regulator's own text:" in result.output
 

@@ -8,10 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from .config import ROOT, Defaults
 from .eligibility import Engine, load_rules
 from .extensions import babel, csrf, db, migrate
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON with <, > and & written as \\u escapes: still the same JSON, but an echoed payload (an unknown field
+    name in an error, say) can never be read as markup, whatever a client does with the body."""
+
+    sort_keys = False  # key order as built: no sorting work on every response
+    ensure_ascii = False  # Chinese as UTF-8, half the bytes of \\u escapes
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class ConfigError(RuntimeError):
@@ -30,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then ``config`` (tests)."""
     instance_path = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.json = SafeJSONProvider(app)
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("FLASK")
@@ -60,18 +74,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    from .i18n import locale_selector
+    from .i18n import init_i18n, locale_selector
 
     babel.init_app(app, locale_selector=locale_selector)
+    init_i18n(app)
 
     from . import models  # noqa: F401 - registers the tables with SQLAlchemy's metadata
     from .api import bp as api_bp
-    from .labels import bp as labels_bp
-    from .patient import bp as patient_bp
-    from .summaries import bp as summaries_bp
     from .cli import register_cli
     from .core import bp as core_bp
     from .core import register_hooks
+    from .labels import bp as labels_bp
+    from .patient import bp as patient_bp
+    from .summaries import bp as summaries_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(api_bp)
@@ -82,9 +97,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_hooks(app)
     register_cli(app)
 
+    from .assets import init_assets
     from .security import init_security
 
     init_security(app)  # after the blueprints, so it can put rate limits on their views
+    init_assets(app)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from flask_babel import force_locale
 
 from .eligibility import RulesError, load_rules
 from .eligibility.model import Rules
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, use_locale
 from .labels.report import build_report, html_report, markdown_report
 
 rules_cli = AppGroup("rules", help="Validate and report on the label data in rules/.")
@@ -99,7 +98,7 @@ def report(fmt: str, output: Path | None, today: dt.datetime | None, lang: str) 
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
     # No request here: set the language for gettext and for the app's language hook directly.
     g.lang_code = lang
-    with force_locale(LANGUAGES[lang]):
+    with use_locale(LANGUAGES[lang]):
         content = build_report(rules, day)
         text = html_report(content, lang) if fmt == "html" else markdown_report(content)
     if output is None:

@@ -19,6 +19,8 @@ class Defaults:
     # The API takes at most 16 KiB (design brief section 4); forms are far smaller than this.
     MAX_CONTENT_LENGTH = 16 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a frightened person may take a long time over the form
+    # Static files are served with content-hashed URLs (webapp/assets.py), so a year of caching is safe.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     LANG_COOKIE = "lang"

@@ -39,7 +39,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             pytest.fail("Chromium is not installed: CI must run the browser tests", pytrace=False)
         pytest.skip("Chromium is not installed (make test installs it from Debian when run as root)")
     real = "/usr/lib/chromium/chromium"  # the real binary; the /usr/bin wrapper prints a harmless warning
-    return {**browser_type_launch_args, "executable_path": real if Path(real).exists() else CHROMIUM, "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": real if Path(real).exists() else CHROMIUM,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,11 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from flask_babel import force_locale, gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..eligibility import CLASS_IDS, Engine
 from ..eligibility.texts import N_
-from ..i18n import LANGUAGES, _from_accept_language, names, normalize_lang
+from ..i18n import LANGUAGES, _from_accept_language, gettext, names, normalize_lang, use_locale
 from .schema import BodyError, parse_body, parse_check
 from .serialize import label_data, product_brief, result_data
 
@@ -38,7 +37,7 @@ def _error_lang(data: Any = None) -> str:
 
 
 def errors_response(errors: dict[str, list[str]], status: int, lang: str) -> Response:
-    with force_locale(LANGUAGES[lang]):
+    with use_locale(LANGUAGES[lang]):
         body = {"errors": {field: [gettext(m) for m in messages] for field, messages in errors.items()}}
     response = jsonify(body)
     response.status_code = status
@@ -76,7 +75,7 @@ def check() -> Any:
     if req is None:
         return errors_response(errors, 400, _error_lang(data))
     result = engine().evaluate(req.answers, req.region, req.as_of)
-    with force_locale(LANGUAGES[req.lang]):
+    with use_locale(LANGUAGES[req.lang]):
         body = result_data(engine(), result, req.residence)
     body["lang"] = req.lang
     return jsonify(body)
@@ -100,7 +99,7 @@ def labels() -> Any:
         return lang
     rules = engine().rules
     now = today()
-    with force_locale(LANGUAGES[lang]):
+    with use_locale(LANGUAGES[lang]):
         products = [
             {
                 **product_brief(p),
@@ -123,7 +122,7 @@ def regions() -> Any:
     if isinstance(lang, Response):
         return lang
     rules = engine().rules
-    with force_locale(LANGUAGES[lang]):
+    with use_locale(LANGUAGES[lang]):
         items = [
             {
                 "id": r.id,
@@ -143,7 +142,7 @@ def drugs() -> Any:
     if isinstance(lang, Response):
         return lang
     rules = engine().rules
-    with force_locale(LANGUAGES[lang]):
+    with use_locale(LANGUAGES[lang]):
         classes = [
             {"id": cid, "name": names(rules.classes[cid].names), "help": gettext(rules.classes[cid].help)}
             for cid in CLASS_IDS

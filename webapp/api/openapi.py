@@ -433,7 +433,9 @@ def document(rules: Rules) -> dict[str, Any]:
             },
         }
 
-    return {
+    from ..summaries.openapi_paths import openapi_paths
+
+    document_ = {
         "openapi": "3.1.0",
         "info": {
             "title": "Myeloma Access Assistant API",
@@ -491,3 +493,5 @@ def document(rules: Rules) -> dict[str, Any]:
             }
         },
     }
+    document_["paths"].update(openapi_paths())  # saved summaries (webapp/summaries)
+    return document_

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import gettext
-
 from ..eligibility import Engine, Label, Result
 from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
@@ -22,7 +20,7 @@ from ..eligibility.model import (
 )
 from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
-from ..i18n import names, render
+from ..i18n import gettext, names, render
 
 
 def _date(value: dt.date | None) -> str | None:

@@ -6,13 +6,13 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, url_for
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..eligibility.texts import N_
 from ..extensions import db
-from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, remember_choice, render
+from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render
 
 bp = Blueprint("core", __name__)
 # Messages for API errors that do not come from the API's own validation (routing, limits, crashes).

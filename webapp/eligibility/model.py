@@ -170,7 +170,8 @@ class Product:
         return self.brands.get(region, "")
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a rule set is compared and hashed by identity, so per-rule-set caches (lru_cache) can key on it.
+@dataclass(frozen=True, slots=True, eq=False)
 class Rules:
     version: str
     last_reviewed: dt.date

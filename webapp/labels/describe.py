@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 
 from babel.dates import format_skeleton
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, get_locale
 from markupsafe import Markup, escape
 
 from ..eligibility.dates import PartialDate
 from ..eligibility.model import CLASS_IDS, Label, Rules
 from ..eligibility.texts import N_
-from ..i18n import names
+from ..i18n import gettext, names, ngettext
 
 # Criterion rows in the order a clinician reads a label (the same order as the engine's trace).
 CRITERION_ORDER: tuple[str, ...] = (

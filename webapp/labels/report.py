@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext, ngettext
 
 from ..eligibility.model import Label, Region, Rules
-from ..i18n import names
+from ..i18n import gettext, names, ngettext
 from .describe import (
     CriterionLine,
     criteria_lines,

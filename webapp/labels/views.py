@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext
 
 from ..api.serialize import label_data
 from ..eligibility.model import CLASS_IDS, Label, Rules
-from ..i18n import names
+from ..i18n import gettext, names
 from . import bp
 from .describe import (
     LINE_WORDS,

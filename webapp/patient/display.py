@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 from babel.dates import format_skeleton
 from flask import current_app, request
-from flask_babel import format_currency, format_date, format_decimal, gettext
+from flask_babel import format_currency, format_date, format_decimal
 
 from ..eligibility.texts import N_
-from ..i18n import current_locale_id, names
+from ..i18n import current_locale_id, gettext, names
 from . import bp
 from .answers import engine
 from .forms import group_field

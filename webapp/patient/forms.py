@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 from flask import current_app
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
@@ -24,7 +25,7 @@ from ..api.schema import MAX_LINES, MIN_AS_OF, TERRITORIES
 from ..eligibility import CLASS_IDS, Rules
 from ..eligibility.model import DRUG_GROUPS
 from ..eligibility.texts import N_
-from ..i18n import current_locale_id, names
+from ..i18n import current_locale_id, gettext, names
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 TRI_VALUES: Mapping[str, bool | None] = {YES: True, NO: False, UNSURE: None}
@@ -34,7 +35,9 @@ SPECIAL = (HAD_OTHER, CLASS_UNSURE, CLASS_NONE)
 EXCLUSIVE = (CLASS_UNSURE, CLASS_NONE)
 NOT_LISTED = "none"  # the region value for "my country or place is not listed" (the lead's interface)
 # Pseudo-territories in Babel's list that are not places a person lives in.
-NOT_PLACES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+# Codes that are not a place someone lives; CQ (Sark) has no Chinese name in Babel, and its people choose
+# Guernsey (GG), which does.
+NOT_PLACES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ", "CQ"})
 
 # Names and plain explanations of the drug groups that are not one of the three label classes (those take
 # their name and help text from rules/drugs.toml).
@@ -98,6 +101,7 @@ def top_lines(rules: Rules) -> int:
     return min(highest, MAX_LINES)
 
 
+@lru_cache(maxsize=64)  # per rule set (hashed by identity): templates call it in loops
 def drug_level_targets(rules: Rules) -> frozenset[str]:
     """Drug ids (not classes) that some label's criteria name, e.g. lenalidomide."""
     out: set[str] = set()
@@ -106,19 +110,23 @@ def drug_level_targets(rules: Rules) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=64)  # per rule set (hashed by identity): templates call it in loops
 def class_groups(rules: Rules) -> tuple[str, ...]:
     """Groups that are a label class: their question needs an answer and has "not sure"/"none" choices."""
     return tuple(g for g in DRUG_GROUPS if g in CLASS_IDS and rules.drugs_of_class(g))
 
 
+@lru_cache(maxsize=64)  # per rule set (hashed by identity): templates call it in loops
 def drugs_in_group(rules: Rules, group: str) -> tuple[str, ...]:
     return tuple(d.id for d in rules.drugs.values() if d.group == group)
 
 
+@lru_cache(maxsize=64)  # per rule set (hashed by identity): templates call it in loops
 def groups_with_drugs(rules: Rules) -> tuple[str, ...]:
     return tuple(g for g in DRUG_GROUPS if drugs_in_group(rules, g))
 
 
+@lru_cache(maxsize=64)  # per rule set (hashed by identity): templates call it in loops
 def refractory_targets(rules: Rules) -> tuple[str, ...]:
     """Every drug of a label class: the labels ask about getting worse on these, so the form asks too."""
     return tuple(d for c in class_groups(rules) for d in rules.drugs_of_class(c))
@@ -265,16 +273,30 @@ def region_choices(rules: Rules) -> list[tuple[str, str]]:
     return [(r.id, names(r.names)) for r in rules.regions.values()]
 
 
+@lru_cache(maxsize=8)
+def _territory_names(locale_id: str) -> dict[str, str]:
+    """Babel's country names for one locale, English where it has none (parsed once per locale)."""
+    return {**Locale("en").territories, **Locale.parse(locale_id).territories}
+
+
 def place_name(rules: Rules, code: str) -> str:
     """A country or place in the active language; our own names for covered regions (e.g. Mainland China)."""
     if code in rules.regions:
         return names(rules.regions[code].names)
-    locale = Locale.parse(current_locale_id())
-    return locale.territories.get(code) or Locale("en").territories.get(code) or code
+    return _territory_names(current_locale_id()).get(code) or code
 
 
 def residence_groups(rules: Rules) -> list[tuple[str, list[tuple[str, str]]]]:
     """Places people can live in: the covered places first, then every other place, by name."""
+    # Cached per rule set and language: ~250 names sorted in the reader's language on every form otherwise.
+    cache: dict[tuple[int, str], Any] = current_app.extensions.setdefault("residence_groups", {})
+    key = (id(rules), current_locale_id())
+    if key not in cache:
+        cache[key] = _residence_groups(rules)
+    return cache[key]
+
+
+def _residence_groups(rules: Rules) -> list[tuple[str, list[tuple[str, str]]]]:
     places = sorted(TERRITORIES - NOT_PLACES)
     covered = [c for c in rules.regions if c in places]
     others = sorted(((c, place_name(rules, c)) for c in places if c not in covered), key=lambda p: p[1])

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 
 from ..eligibility import CLASS_IDS, Rules
-from ..i18n import names
+from ..i18n import gettext, names
 from .forms import (
     CLASS_NONE,
     CLASS_UNSURE,

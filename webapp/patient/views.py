@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ..i18n import names
+from ..i18n import gettext, names
 from . import bp
 from .answers import (
     SESSION_ANSWERS,
