@@ -53,11 +53,13 @@ def test_the_api_is_rate_limited_with_a_json_429(tmp_path: Path) -> None:
     assert codes == [200, 200, 429]
     response = client.post("/api/v1/check", json=CHECK, headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 429
-    assert response.json == {"errors": {"_request": ["请求过于频繁，请等一分钟后再试。"]}}
+    assert response.json == {"errors": {"_request": ["请求过于频繁。请等一分钟，然后再试。"]}}
     assert "Retry-After" in response.headers
 
 
-def test_limits_can_be_turned_off_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_can_be_turned_off_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from webapp import create_app
 
     monkeypatch.setenv("FLASK_RATELIMIT_ENABLED", "false")
@@ -74,7 +76,9 @@ def test_limits_are_shared_through_redis(tmp_path: Path, redis_url: str) -> None
 
     redis.Redis.from_url(redis_url).flushdb()
     apps = [
-        make_app(tmp_path / str(i), RATELIMIT_ENABLED=True, RATELIMIT_CHECK="3 per minute", REDIS_URL=redis_url)
+        make_app(
+            tmp_path / str(i), RATELIMIT_ENABLED=True, RATELIMIT_CHECK="3 per minute", REDIS_URL=redis_url
+        )
         for i in range(2)
     ]
     for i, app in enumerate(apps):
@@ -87,7 +91,9 @@ def test_limits_are_shared_through_redis(tmp_path: Path, redis_url: str) -> None
 
 
 def test_redis_down_falls_back_to_memory_limits(tmp_path: Path) -> None:
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_CHECK="2 per minute", REDIS_URL="redis://127.0.0.1:9/0")
+    app = make_app(
+        tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_CHECK="2 per minute", REDIS_URL="redis://127.0.0.1:9/0"
+    )
     client = app.test_client()
     codes = [client.post("/api/v1/check", json=CHECK).status_code for _ in range(3)]
     assert codes == [200, 200, 429]  # still answering, still limited, never a 500
@@ -102,7 +108,14 @@ def test_access_log_is_one_line_without_answers_or_full_ip(client, caplog: pytes
         )
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "webapp.access"]
     assert records == [
-        {**records[0], "event": "request", "method": "POST", "route": "/api/v1/check", "status": 200, "ip": "203.0.113.0"}
+        {
+            **records[0],
+            "event": "request",
+            "method": "POST",
+            "route": "/api/v1/check",
+            "status": 200,
+            "ip": "203.0.113.0",
+        }
     ]
     assert isinstance(records[0]["duration_ms"], float)
     line = caplog.text
@@ -113,7 +126,12 @@ def test_access_log_is_one_line_without_answers_or_full_ip(client, caplog: pytes
 
 @pytest.mark.parametrize(
     ("address", "expected"),
-    [("203.0.113.77", "203.0.113.0"), ("2001:db8:1234:5678::1", "2001:db8:1234::"), ("", "unknown"), (None, "unknown")],
+    [
+        ("203.0.113.77", "203.0.113.0"),
+        ("2001:db8:1234:5678::1", "2001:db8:1234::"),
+        ("", "unknown"),
+        (None, "unknown"),
+    ],
 )
 def test_anonymize_ip(address: str | None, expected: str) -> None:
     assert anonymize_ip(address) == expected

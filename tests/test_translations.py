@@ -246,6 +246,7 @@ class _TextCollector(HTMLParser):
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]{2,}")
 # Words that stay in Latin letters in Chinese text: abbreviations, units, codes and identifiers.
 ALLOWED = {
+    "Cookie",  # the usual word in mainland and Hong Kong privacy notices
     "CAR-T",
     "BCMA",
     "GPRC5D",
