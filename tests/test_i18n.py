@@ -106,3 +106,20 @@ def test_switcher_names_each_language_in_its_own_script(client) -> None:
     for native in ("English", "简体中文", "繁體中文"):
         assert native in body
     assert 'href="/?lang=zh-Hant"' in body
+
+
+def test_a_missing_catalog_falls_back_to_english_and_is_logged(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from .conftest import make_app
+
+    empty = tmp_path / "no-translations"
+    empty.mkdir()
+    app = make_app(tmp_path, BABEL_TRANSLATION_DIRECTORIES=str(empty))
+    with caplog.at_level("WARNING", logger="webapp.i18n"):
+        response = app.test_client().get("/?lang=zh-Hant")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in body
+    assert "Myeloma Access Assistant" in body  # English text, not an error page
+    assert any("translation catalog for zh_Hant is missing" in r.getMessage() for r in caplog.records)
