@@ -135,8 +135,11 @@ def page_weight(base: str, path: str, cookie: str | None = None) -> tuple[int, i
     raw, body = fetch(base + path)
     total, requests = len(raw), 1
     html = body.decode("utf-8")
-    assets = re.findall(r'(?:href|src)="(/[^"]+\.(?:css|js|svg|png|woff2?)(?:\?[^"]*)?)"', html)
-    third_party = re.findall(r'(?:href|src)="(https?://[^"]+)"', html)
+    # What the browser fetches by itself: scripts, images, stylesheets and icons (links to sources are not).
+    assets = re.findall(r'(?:<script[^>]+src|<img[^>]+src|<link[^>]+href)="(/[^"]+)"', html)
+    third_party = re.findall(
+        r'(?:<script[^>]+src|<img[^>]+src|<link[^>]+href|<iframe[^>]+src)="(https?://[^"]+)"', html
+    )
     for asset in dict.fromkeys(assets):
         total += len(fetch(base + asset)[0])
         requests += 1

@@ -1,7 +1,7 @@
-"""Flask extensions, created unbound here and bound in create_app."""
+"""Flask extensions, created unbound here and bound in create_app (Flask-Migrate is bound there too,
+only where migrations can run: see create_app)."""
 
 from flask_babel import Babel
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -12,6 +12,5 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
