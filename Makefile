@@ -10,7 +10,7 @@ STAMP_TEST := $(VENV)/.installed-test
 PDF_DEBS := fonts-noto-cjk fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 BROWSER_DEBS := chromium poppler-utils $(PDF_DEBS)
 
-.PHONY: run dev test lint format translations compile-translations db-upgrade secret pdf-deps browser-deps bench clean
+.PHONY: run dev test lint format translations compile-translations db-upgrade secret pdf-deps browser-deps bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ bench: $(STAMP_TEST) pdf-deps compile-translations
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/http_bench.py
+
+## make lighthouse: Lighthouse scores of the form and results pages (installs lighthouse from npm into /tmp)
+lighthouse: $(STAMP_TEST) browser-deps compile-translations
+	bash bench/lighthouse.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
