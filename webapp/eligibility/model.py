@@ -192,7 +192,8 @@ class Rules:
 # rules/practice/<product>.toml and rules/access/<region>.toml by webapp/eligibility/practice.py.
 
 # Topics a caveat may have. The issue lists the safety and logistics facts each region must cover.
-CAVEAT_TOPICS: tuple[str, ...] = (
+# Caveat topics about the body (safety), then those about the practical side (stay, caregiver, driving, making).
+SAFETY_TOPICS: tuple[str, ...] = (
     "crs",
     "neurotoxicity",
     "movement-disorders",
@@ -201,6 +202,10 @@ CAVEAT_TOPICS: tuple[str, ...] = (
     "cytopenia",
     "infection",
     "secondary-cancer",
+    "eye",
+    "skin-mouth-nails",
+)
+LOGISTICS_TOPICS: tuple[str, ...] = (
     "hospital-stay",
     "stay-near-centre",
     "caregiver",
@@ -208,11 +213,10 @@ CAVEAT_TOPICS: tuple[str, ...] = (
     "manufacturing",
     "bridging",
     "step-up-dosing",
-    "eye",
-    "skin-mouth-nails",
     "restricted-programme",
     "other",
 )
+CAVEAT_TOPICS: tuple[str, ...] = SAFETY_TOPICS + LOGISTICS_TOPICS
 SOURCE_KINDS: tuple[str, ...] = (
     "regulator",  # the regulator's own text or an exact copy of it (label, SmPC, safety communication)
     "hta",  # NICE, CDA-AMC, HAS, G-BA ...

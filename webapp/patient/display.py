@@ -12,27 +12,13 @@ from babel.dates import format_skeleton
 from flask import current_app, request
 from flask_babel import format_currency, format_date, format_decimal
 
+from ..eligibility.model import SAFETY_TOPICS
 from ..eligibility.texts import N_
 from ..i18n import current_locale_id, gettext, names
 from . import bp
 from .answers import engine
 from .forms import group_field
 
-# Caveat topics about the body; the others are about the practical side (stay, caregiver, driving, making).
-SAFETY_TOPICS = frozenset(
-    {
-        "crs",
-        "neurotoxicity",
-        "movement-disorders",
-        "guillain-barre",
-        "hlh",
-        "cytopenia",
-        "infection",
-        "secondary-cancer",
-        "eye",
-        "skin-mouth-nails",
-    }
-)
 UNIT_TEXT = {
     "infusion": N_("per infusion"),
     "treatment": N_("per treatment"),
@@ -98,7 +84,7 @@ def drug_name(drug_id: str) -> str:
 
 @bp.app_template_test("safety_topic")
 def is_safety(topic: str) -> bool:
-    return topic in SAFETY_TOPICS
+    return topic in SAFETY_TOPICS  # rules/ classifies the topics (webapp/eligibility/model.py)
 
 
 @bp.app_template_global()
