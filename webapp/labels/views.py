@@ -244,9 +244,7 @@ def label(label_id: str) -> str:
     )
 
 
-# The results page's trace (templates/patient/_trace.html) links to this view as "labels.label_page"; the
-# translation gate looks for "labels.label". One view, both names, until the two agree on one.
-bp.add_url_rule("/labels/<label_id>", endpoint="label_page", view_func=label)
+
 
 
 # -- /labels.csv -------------------------------------------------------------------------------------------------
