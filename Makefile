@@ -88,11 +88,13 @@ translations: $(STAMP_RUN)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 	$(BIN)/pybabel compile -d translations
 
-## make bench: engine and HTTP benchmarks (wrk from Debian's packages), printed as ratios from one run
+## make bench: engine and HTTP benchmarks (wrk from Debian's packages) as ratios from one run, then the load run
+## (64 clients for 30 s against PostgreSQL at TEST_DATABASE_URL, Redis at TEST_REDIS_URL for the limited run)
 bench: $(STAMP_TEST) pdf-deps compile-translations
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/load.py
 
 ## make lighthouse: Lighthouse scores of the form and results pages (installs lighthouse from npm into /tmp)
 lighthouse: $(STAMP_TEST) browser-deps compile-translations
