@@ -467,34 +467,19 @@ class Engine:
         status = facts.statuses.get(signature)
         if status is not None:
             return status
-        outcomes = facts.outcomes
-        unknown = False
-        status = "eligible"
-        for key in signature:
-            outcome = outcomes.get(key) or facts.outcome(*key)
-            if outcome is NOT_MET:
-                status = "not_eligible"
-                break
-            if outcome is UNKNOWN:
-                unknown = True
-        if unknown and status == "eligible":
-            status = "possible"
+        status = combine(facts.outcomes.get(key) or facts.outcome(*key) for key in signature)
         facts.statuses[signature] = status
         return status
 
     def evaluate_label(self, label: Label, facts: _Facts) -> LabelResult:
         criteria = tuple(self._explain(label, step, facts) for step in self._plans[label.id])
+        status = combine(c.outcome for c in criteria)
         decided_by: list[str] = []
-        unknown = not_met = False
-        for c in criteria:
-            if c.outcome is NOT_MET:
-                not_met = True
-            elif c.outcome is UNKNOWN:
-                unknown = True
-                if c.decided_by and c.decided_by not in decided_by:
+        if status == "possible":
+            for c in criteria:
+                if c.outcome is UNKNOWN and c.decided_by and c.decided_by not in decided_by:
                     decided_by.append(c.decided_by)
-        status = "not_eligible" if not_met else "possible" if unknown else "eligible"
-        return LabelResult(label, status, criteria, tuple(decided_by) if status == "possible" else ())
+        return LabelResult(label, status, criteria, tuple(decided_by))
 
     # -- explanations: one criterion at a time, in plain words ---------------------------------------------------
     # Texts depend on the criterion and the outcome, not on the person, so they are built once at start-up.
