@@ -45,15 +45,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, float]:
-    """Start gunicorn; return the process, its port and the seconds until it first answered."""
+def start(
+    app: str, env: dict[str, str], workers: int = 2, ready: str = "/healthz"
+) -> tuple[subprocess.Popen[bytes], int, float]:
+    """Start gunicorn; return the process, its port and the seconds until ``ready`` first answered 200."""
     port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -68,12 +70,12 @@ def start(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, 
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=1) as r:
                 if r.status == 200:
                     return proc, port, time.perf_counter() - started
         except OSError:
             time.sleep(0.02)
-    proc.kill()
+    stop(proc)
     raise RuntimeError(f"{app} did not start")
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.http_bench import BIN, free_port, stop  # noqa: E402 - after the path set-up
+from bench.http_bench import BIN, stop  # noqa: E402 - after the path set-up
+from bench.http_bench import start as start_gunicorn  # noqa: E402 - after the path set-up
 
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
@@ -125,34 +126,9 @@ def run(port: int, seconds: float, clients: int) -> tuple[Counter[str], list[tup
 
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "webapp:create_app()",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.05)
-    stop(proc)
-    raise RuntimeError("the app did not become ready")
+    """Four workers (concurrent writers), ready once the database answers."""
+    proc, port, _seconds = start_gunicorn("webapp:create_app()", env, workers=4, ready="/readyz")
+    return proc, port
 
 
 def report(title: str, stats: Counter[str], errors: int) -> int:
