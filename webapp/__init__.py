@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -10,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from .config import ROOT, Defaults
 from .eligibility import Engine, load_rules
@@ -24,8 +27,34 @@ class SafeJSONProvider(DefaultJSONProvider):
     ensure_ascii = False  # Chinese as UTF-8, half the bytes of \\u escapes
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        text = super().dumps(obj, **kwargs)
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return _safe(super().dumps(obj, **kwargs))
+
+
+def safe_dumps(obj: Any) -> str:
+    """Compact JSON exactly as the app's responses write it (SafeJSONProvider), for pre-built fragments."""
+    return _safe(_compact(obj))
+
+
+_compact = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=DefaultJSONProvider.default
+).encode
+
+
+def _safe(text: str) -> str:
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key instead of per request."""
+
+    _serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self._serializer
+        if cached is None or cached[0] != key:
+            cached = self._serializer = (key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 class ConfigError(RuntimeError):
@@ -45,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.json = SafeJSONProvider(app)
+    app.session_interface = SessionInterface()
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("FLASK")
@@ -71,6 +101,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Rules are loaded and validated once; a bad file stops start-up with file, entry and field named.
     rules = load_rules(app.config["RULES_DIR"])
     app.extensions["engine"] = Engine(rules)
+    from .fragments import init_fragments
+
+    init_fragments(app)
 
     db.init_app(app)
     if "gunicorn.app.base" not in sys.modules:

@@ -39,3 +39,6 @@ class Defaults:
     PROXY_FIX = 0
     SUMMARY_DAYS = 30
     CONTACT_EMAIL = "labels@example.org"
+    # Rendered fragments that do not depend on the person (webapp/fragments.py), per worker; 0 turns it off.
+    # About 4 KB each: 2,000 is a bounded ~8 MB, enough for every label in three languages and a few dates.
+    FRAGMENT_CACHE_SIZE = 2000

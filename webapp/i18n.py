@@ -6,6 +6,7 @@ Public codes are BCP 47 (``en``, ``zh-Hans``, ``zh-Hant``); Babel's catalog fold
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,9 +15,12 @@ from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, g, request
 from flask_babel import force_locale, get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from .eligibility import Msg
 from .eligibility.model import Names
@@ -71,6 +75,21 @@ def _from_accept_language(header_values: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=512)
+def lang_from_header(raw: str) -> str | None:
+    """The language an Accept-Language header asks for. Browsers send a handful of distinct headers, so
+    each is parsed once per process."""
+    return _from_accept_language(parse_accept_header(raw, LanguageAccept))
+
+
+def request_accept_lang() -> str | None:
+    raw = request.headers.get("Accept-Language")
+    if not raw:
+        return None
+    # Long headers (rare, and a way to fill the cache) are parsed without it.
+    return lang_from_header(raw) if len(raw) <= 500 else lang_from_header.__wrapped__(raw)
+
+
 def choose_lang() -> str:
     """The public language code for this request. Stored on ``g`` so it is worked out once."""
     if "lang_code" in g:
@@ -78,7 +97,7 @@ def choose_lang() -> str:
     code = (
         normalize_lang(request.args.get("lang"))
         or normalize_lang(request.cookies.get(current_app.config["LANG_COOKIE"]))
-        or _from_accept_language(request.accept_languages)
+        or request_accept_lang()
         or "en"
     )
     g.lang_code = code
@@ -135,14 +154,25 @@ def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
 @contextmanager
 def use_locale(locale_id: str) -> Iterator[None]:
     """Render in ``locale_id`` (a Babel id such as zh_Hant) for a while: both our fast path and Flask-Babel."""
+    if _active.get() == locale_id:
+        # Already active (the usual case: the request's own language). Whenever ``_active`` is set,
+        # Flask-Babel's locale is the same one: the request hook and this function set them together.
+        yield
+        return
     token = _active.set(locale_id)
     catalog_token = _active_catalog.set(_catalog(locale_id))
     try:
-        with force_locale(locale_id):
+        with force_locale(_babel_locale(locale_id)):  # type: ignore[arg-type]
             yield
     finally:
         _active_catalog.reset(catalog_token)
         _active.reset(token)
+
+
+@functools.lru_cache(maxsize=16)
+def _babel_locale(locale_id: str) -> Locale:
+    """Babel's Locale objects are immutable; parsing one costs ~50 µs, so each is parsed once."""
+    return Locale.parse(locale_id)
 
 
 def init_i18n(app: Flask) -> None:

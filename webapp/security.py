@@ -8,6 +8,7 @@ duration only: never answers, never a saved summary's token, never a full IP add
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -44,8 +45,23 @@ LIMITED_ENDPOINTS = {
 PDF_ENDPOINTS = ("summaries.pdf", "summaries.pdf_current")
 
 access_log = logging.getLogger("webapp.access")
+# Every response gets these unless the view set its own (name, lower-case name, value).
+DEFAULT_HEADERS = tuple(
+    (name, name.lower(), value)
+    for name, value in (
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Permissions-Policy", PERMISSIONS),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
+_encode_log = json.JSONEncoder(separators=(",", ":")).encode
 
 
+@functools.lru_cache(maxsize=4096)
 def anonymize_ip(address: str | None) -> str:
     """Keep the network, drop the host: /24 for IPv4, /48 for IPv6 (enough to spot abuse, not a person)."""
     try:
@@ -58,17 +74,17 @@ def anonymize_ip(address: str | None) -> str:
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Permissions-Policy", PERMISSIONS)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if not (request.endpoint or "").endswith("static"):  # the app's and every blueprint's static files
+    # One pass over the headers already set, then appends: setdefault() per header costs ten times more.
+    present = {name.lower() for name, _value in headers}
+    for name, lower, value in DEFAULT_HEADERS:
+        if lower not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
+    if "cache-control" not in present and not (request.endpoint or "").endswith("static"):
         # Answers and results are health information: no copy in a shared browser's cache or a proxy.
-        headers.setdefault("Cache-Control", "no-store")
+        # (Static files, the app's and every blueprint's, keep their long-lived caching.)
+        headers.add("Cache-Control", "no-store")
     return response
 
 
@@ -87,7 +103,11 @@ def _log_request(response: Response) -> Response:
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         "ip": anonymize_ip(request.remote_addr),
     }
-    access_log.info(json.dumps(record, separators=(",", ":")))
+    if access_log.isEnabledFor(logging.INFO):
+        # makeRecord + handle: Logger.info would also walk the stack to find the caller, on every request.
+        access_log.handle(
+            access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, _encode_log(record), None, None)
+        )
     return response
 
 

@@ -11,9 +11,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..eligibility import CLASS_IDS, Engine
 from ..eligibility.texts import N_
-from ..i18n import LANGUAGES, _from_accept_language, gettext, names, normalize_lang, use_locale
+from ..fragments import fragments
+from ..i18n import LANGUAGES, gettext, names, normalize_lang, request_accept_lang, use_locale
 from .schema import BodyError, parse_body, parse_check
-from .serialize import label_data, product_brief, result_data
+from .serialize import label_data, product_brief, result_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def _error_lang(data: Any = None) -> str:
     """The language for error messages: the body's ``lang`` if readable, else Accept-Language, else English."""
     if isinstance(data, dict) and isinstance(data.get("lang"), str) and normalize_lang(data["lang"]):
         return normalize_lang(data["lang"])  # type: ignore[return-value]
-    return _from_accept_language(request.accept_languages) or "en"
+    return request_accept_lang() or "en"
 
 
 def errors_response(errors: dict[str, list[str]], status: int, lang: str) -> Response:
@@ -76,9 +77,8 @@ def check() -> Any:
         return errors_response(errors, 400, _error_lang(data))
     result = engine().evaluate(req.answers, req.region, req.as_of)
     with use_locale(LANGUAGES[req.lang]):
-        body = result_data(engine(), result, req.residence)
-    body["lang"] = req.lang
-    return jsonify(body)
+        body = result_json(engine(), result, req.residence, fragments(), lang=req.lang)
+    return current_app.response_class(body + "\n", mimetype="application/json")
 
 
 def _lang_arg() -> str | Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .. import safe_dumps
 from ..eligibility import Engine, Label, Result
 from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
@@ -20,7 +21,8 @@ from ..eligibility.model import (
 )
 from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
-from ..i18n import gettext, names, render
+from ..fragments import FragmentCache
+from ..i18n import current_locale_id, gettext, names, render
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -260,18 +262,33 @@ def label_result_data(
     rules: Rules, r: LabelResult, as_of: dt.date | None = None, residence: str | None = None
 ) -> dict[str, Any]:
     """One result. With ``as_of``, the caveats, cost, steps and evidence true on that day are filled in."""
-    label = r.label
-    product = rules.products[label.product]
-    brief = product_brief(product, label.region)
-    data = label_data(rules, label)
+    head = _result_head(rules, r.label)
+    return {**head, **_result_dynamic(r), **_result_tail(rules, r.label, as_of, residence)}
+
+
+def _result_head(rules: Rules, label: Label) -> dict[str, Any]:
     return {
         "product": label.product,
         "label_id": label.id,
         "regimen": list(label.regimen) or None,
         "regimen_text": regimen_text(rules, label),
+    }
+
+
+def _result_dynamic(r: LabelResult) -> dict[str, Any]:
+    """The part of a result that depends on the answers."""
+    return {
         "status": r.status,
         "criteria": [criterion_data(c) for c in r.criteria],
         "decided_by": list(r.decided_by),
+    }
+
+
+def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: str | None) -> dict[str, Any]:
+    product = rules.products[label.product]
+    brief = product_brief(product, label.region)
+    data = label_data(rules, label)
+    return {
         "name": brief["name"],
         "brand": brief["brand"],
         "kind": product.kind,
@@ -286,24 +303,77 @@ def label_result_data(
     }
 
 
-def result_data(engine: Engine, result: Result, residence: str | None = None) -> dict[str, Any]:
+def result_data(
+    engine: Engine, result: Result, residence: str | None = None, cache: FragmentCache | None = None
+) -> dict[str, Any]:
+    """The check's answer as JSON-ready dicts. With ``cache``, each result's answer-free parts are built once
+    per label, day, residence and locale and shared: callers must treat the returned data as read-only."""
     rules = engine.rules
+    if cache is None:
+        results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
+    else:
+        locale = current_locale_id()
+        results = []
+        for r in result.results:
+            head, tail = cache.get(
+                ("data-result", rules, r.label.id, result.as_of, residence, locale),
+                lambda r=r: (
+                    _result_head(rules, r.label),
+                    _result_tail(rules, r.label, result.as_of, residence),
+                ),
+            )
+            results.append({**head, **_result_dynamic(r), **tail})
+    return {
+        **_result_top(result, residence),
+        "results": results,
+        "approved_elsewhere": _elsewhere_data(rules, result),
+    }
+
+
+def result_json(
+    engine: Engine, result: Result, residence: str | None, cache: FragmentCache, **extra: Any
+) -> str:
+    """``result_data`` (plus ``extra`` keys) as JSON text, the same as serializing it, but faster.
+
+    Each result's parts that do not depend on the answers (the label, its source, caveats, cost, steps,
+    evidence) are serialized once per label, day, residence and locale and kept in ``cache``.
+    """
+    rules, locale = engine.rules, current_locale_id()
+
+    def entry(r: LabelResult) -> str:
+        head, tail = cache.get(
+            ("api-result", rules, r.label.id, result.as_of, residence, locale),
+            lambda: (
+                safe_dumps(_result_head(rules, r.label))[1:-1],
+                safe_dumps(_result_tail(rules, r.label, result.as_of, residence))[1:-1],
+            ),
+        )
+        return "{" + head + "," + safe_dumps(_result_dynamic(r))[1:-1] + "," + tail + "}"
+
+    top = safe_dumps(_result_top(result, residence))[:-1]
+    results = ",".join(entry(r) for r in result.results)
+    rest = safe_dumps({"approved_elsewhere": _elsewhere_data(rules, result), **extra})[1:]
+    return top + ',"results":[' + results + "]," + rest
+
+
+def _result_top(result: Result, residence: str | None) -> dict[str, Any]:
     return {
         "region": result.region,
         "residence": residence,
         "as_of": result.as_of.isoformat(),
         "rules_version": result.rules_version,
         "warnings": [{"code": w.code, "field": w.field, "text": render(w.text)} for w in result.warnings],
-        "results": [label_result_data(rules, r, result.as_of, residence) for r in result.results],
-        "approved_elsewhere": [
-            {
-                "product": e.product,
-                "name": names(rules.products[e.product].names),
-                "regions": [
-                    {"region": r.region, "status": r.status, "label_ids": list(r.label_ids)}
-                    for r in e.regions
-                ],
-            }
-            for e in result.approved_elsewhere
-        ],
     }
+
+
+def _elsewhere_data(rules: Rules, result: Result) -> list[dict[str, Any]]:
+    return [
+        {
+            "product": e.product,
+            "name": names(rules.products[e.product].names),
+            "regions": [
+                {"region": r.region, "status": r.status, "label_ids": list(r.label_ids)} for r in e.regions
+            ],
+        }
+        for e in result.approved_elsewhere
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -109,7 +109,3 @@ def register_hooks(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(errors={"_request": [gettext(API_ERRORS[500])]}), 500
         return render_template("errors/error.html", code=500), 500
-
-    @app.before_request
-    def _lang() -> None:
-        g.lang_code = choose_lang()

@@ -3,15 +3,18 @@ accessibility pages. Nothing here writes to the database: answers live in the se
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ..i18n import gettext, names
+from ..fragments import fragments
+from ..i18n import current_locale_id, gettext, names
 from . import bp
 from .answers import (
     SESSION_ANSWERS,
@@ -51,7 +54,36 @@ def _form(**kwargs: Any) -> CheckForm:
     return form
 
 
-def _render_form(form: CheckForm, status: int = 200, notice: str | None = None) -> tuple[str, int]:
+CSRF_MARK = "<!--csrf_token-->"
+
+
+def _render_form(
+    form: CheckForm | Callable[[], CheckForm],
+    status: int = 200,
+    notice: str | None = None,
+    key: Hashable | None = None,
+) -> tuple[str, int]:
+    """The form page. ``form`` may be a factory, called only when the form's HTML must be rendered: with a
+    ``key`` naming everything the form is made of, that HTML is rendered once per key and language."""
+    rules = engine().rules
+
+    def body() -> tuple[Markup, Markup, bool]:
+        built = form() if callable(form) else form
+        errors = built.ordered_errors()
+        # The output of an autoescaping template, so already safe HTML.
+        html = Markup(render_template("patient/_check_form.html", **_form_context(built, errors, notice)))  # noqa: S704
+        before, after = html.split(CSRF_MARK, 1)
+        return before, after, bool(errors)
+
+    if key is None:
+        before, after, has_errors = body()
+    else:
+        before, after, has_errors = fragments().get(("check-form", rules, current_locale_id(), key), body)
+    html = render_template("patient/check.html", form_before=before, form_after=after, has_errors=has_errors)
+    return html, status
+
+
+def _form_context(form: CheckForm, errors: list[tuple[str, str]], notice: str | None) -> dict[str, Any]:
     rules = engine().rules
     groups = drug_groups(rules)
     region_options = [
@@ -78,21 +110,19 @@ def _render_form(form: CheckForm, status: int = 200, notice: str | None = None) 
             line_options.append({"value": v, "label": gettext("%(num)s or more", num=v)})
         else:
             line_options.append({"value": v, "label": v})
-    html = render_template(
-        "patient/check.html",
-        form=form,
-        errors=form.ordered_errors(),
-        notice=notice,
-        class_groups=[g for g in groups if g.is_class],
-        other_groups=[g for g in groups if not g.is_class],
-        region_options=region_options,
-        line_options=line_options,
-        residence_groups=residence_groups(rules),
-        bcma_examples=bcma_car_t_examples(rules),
-        clinician=form.clinician,
-        today_iso=today().isoformat(),
-    )
-    return html, status
+    return {
+        "form": form,
+        "errors": errors,
+        "notice": notice,
+        "class_groups": [g for g in groups if g.is_class],
+        "other_groups": [g for g in groups if not g.is_class],
+        "region_options": region_options,
+        "line_options": line_options,
+        "residence_groups": residence_groups(rules),
+        "bcma_examples": bcma_car_t_examples(rules),
+        "clinician": form.clinician,
+        "today_iso": today().isoformat(),
+    }
 
 
 def _saved_state() -> dict[str, Any] | None:
@@ -126,13 +156,20 @@ def check() -> Any:
         return redirect(url_for("patient.answers"), 303)
 
     state = _saved_state()
-    if state is None:
-        return _render_form(_form(formdata=None))
-    # The CSRF field renders a fresh token whatever the data, so the saved state can go in as form data.
-    form = _form(formdata=MultiDict(_pairs(state)))
-    if session.get(SESSION_FORM_INVALID):
-        form.validate()  # show the errors again, now in the language just chosen
-    return _render_form(form)
+    invalid = bool(session.get(SESSION_FORM_INVALID))
+    clinician = _clinician()
+
+    def build() -> CheckForm:
+        if state is None:
+            return _form(formdata=None)
+        # The CSRF field renders a fresh token whatever the data, so the saved state can go in as form data.
+        form = _form(formdata=MultiDict(_pairs(state)))
+        if invalid:
+            form.validate()  # show the errors again, now in the language just chosen
+        return form
+
+    # Everything the form's HTML is made of besides the rules and the language (the day bounds the as-of date).
+    return _render_form(build, key=(repr(state), invalid, clinician, today()))
 
 
 def _pairs(state: dict[str, Any]) -> list[tuple[str, str]]:
@@ -232,6 +269,8 @@ def results() -> Any:
         pdf_url=url_for("summaries.pdf_current") if "summaries.pdf_current" in has else None,
         summary_days=current_app.config.get("SUMMARY_DAYS"),
         routes=[] if shown else _routes(req.as_of),
+        # Everything the cards' answer-free blocks are made of besides the label (webapp/fragments.py).
+        fragment_scope=(rules, req.as_of, req.residence),
     )
 
 

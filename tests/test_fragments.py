@@ -1,0 +1,306 @@
+"""The fragment cache (issue 12): pages and API answers built from cached fragments must be byte for byte what
+they are without the cache, for every kind of answer, region, residence, day and language, in any order."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp.api.serialize import result_data, result_json
+from webapp.fragments import FragmentCache, answers_key, cards_key
+from webapp.i18n import use_locale
+from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
+from webapp.patient.forms import NOT_LISTED
+
+from .conftest import make_app, migrate
+
+# Answer sets in the API's shape (what the form leaves in the session), chosen to cover every branch of the
+# results page: each status, unknowns, a hypothetical (under control), a residence elsewhere, a place not
+# covered, a past day (clinician mode), Chinese-language regions.
+ANSWER_SETS: list[dict[str, Any]] = [
+    {
+        "region": "US",
+        "residence": "SG",
+        "adult": True,
+        "relapsed_or_refractory": True,
+        "prior_lines": 3,
+        "drugs": ["bortezomib", "lenalidomide"],
+        "exposed_classes": {"anti-CD38": None},
+        "refractory": {"bortezomib": False, "lenalidomide": True},
+        "progressed_on_last": None,
+        "prior_bcma_car_t": False,
+    },
+    {
+        "region": "CN",
+        "prior_lines": 3,
+        "drugs": ["bortezomib", "lenalidomide"],
+        "relapsed_or_refractory": True,
+    },
+    {"region": "CN", "prior_lines": 1, "drugs": ["bortezomib", "lenalidomide", "daratumumab"]},
+    {"region": "EU", "residence": "DE", "adult": True, "prior_lines": None, "relapsed_or_refractory": True},
+    {"region": "GB", "residence": "IE", "prior_lines": 4, "drugs": ["carfilzomib", "pomalidomide"]},
+    {"region": "JP", "relapsed_or_refractory": False, "prior_lines": 2, "drugs": ["lenalidomide"]},
+    {"region": "HK", "residence": "CN", "prior_lines": 5, "prior_bcma_car_t": True},
+    {"region": "MO", "prior_lines": 0},
+    {
+        "region": "CA",
+        "residence": "US",
+        "prior_lines": 3,
+        "drugs": ["bortezomib", "lenalidomide", "daratumumab"],
+    },
+    {"region": NOT_LISTED, "residence": "TH", "prior_lines": 4, "drugs": ["bortezomib", "lenalidomide"]},
+    {"region": "US", "prior_lines": 4, "as_of": "2023-06-01", "drugs": ["bortezomib"]},
+]
+LANGS = ["en", "zh-Hans", "zh-Hant"]
+_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+
+
+def _same_page(html: str) -> str:
+    """A page without its CSRF tokens, which are fresh on every request."""
+    return _CSRF.sub("<csrf>", html)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, Flask]:
+    """The same app twice, sharing a secret key: with the fragment cache, and with it turned off."""
+    tmp = tmp_path_factory.mktemp("fragments")
+    key = "fragments-" + "k" * 40
+    cached = make_app(tmp / "a", SECRET_KEY=key, SQLALCHEMY_DATABASE_URI="sqlite://")
+    plain = make_app(tmp / "b", SECRET_KEY=key, SQLALCHEMY_DATABASE_URI="sqlite://", FRAGMENT_CACHE_SIZE=0)
+    return cached, plain
+
+
+def _with_answers(client: FlaskClient, answers: dict[str, Any]) -> None:
+    with client.session_transaction() as s:
+        s[SESSION_ANSWERS] = answers
+
+
+def _results(client: FlaskClient, answers: dict[str, Any], lang: str, query: str = "") -> str:
+    _with_answers(client, answers)
+    response = client.get(f"/results?lang={lang}{query}")
+    assert response.status_code == 200, (answers, lang)
+    return response.get_data(as_text=True)
+
+
+def test_the_cache_is_bounded_least_recently_used_and_can_be_off() -> None:
+    cache = FragmentCache(2)
+    built: list[str] = []
+
+    def build(value: str) -> str:
+        built.append(value)
+        return value.upper()
+
+    assert cache.get("a", lambda: build("a")) == "A"
+    assert cache.get("b", lambda: build("b")) == "B"
+    assert cache.get("a", lambda: build("a")) == "A"  # a hit, and "a" is now the most recent
+    assert cache.get("c", lambda: build("c")) == "C"  # "b" goes
+    assert len(cache) == 2
+    assert cache.get("a", lambda: build("a")) == "A"
+    assert cache.get("b", lambda: build("b")) == "B"  # built again
+    assert built == ["a", "b", "c", "b"]
+    assert (cache.hits, cache.misses) == (2, 4)
+    off = FragmentCache(0)
+    assert off.get("a", lambda: build("x")) == "X"
+    assert off.get("a", lambda: build("y")) == "Y"
+    assert len(off) == 0
+
+
+def test_keys_tell_apart_everything_a_row_is_made_of() -> None:
+    row = {
+        "label_id": "x",
+        "status": "possible",
+        "criteria": [{"id": "adult", "answer": None}],
+        "decided_by": [],
+    }
+    changed = [
+        {**row, "status": "eligible"},
+        {**row, "criteria": [{"id": "adult", "answer": True}]},
+        {**row, "decided_by": ["adult"]},
+    ]
+    assert len({answers_key(r) for r in [row, *changed]}) == 4
+    assert cards_key([row]) != cards_key([{**row, "label_id": "y"}])
+    assert answers_key(dict(row)) == answers_key(row)
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS, ids=lambda a: f"{a['region']}-{a.get('prior_lines')}")
+def test_results_pages_are_the_same_with_and_without_the_cache(
+    pair: tuple[Flask, Flask], answers: dict[str, Any]
+) -> None:
+    cached, plain = pair
+    a, b = cached.test_client(), plain.test_client()
+    for lang in LANGS:
+        expected = _same_page(_results(b, answers, lang))
+        first = _same_page(_results(a, answers, lang))  # fills the cache (or finds another set's fragments)
+        again = _same_page(_results(a, answers, lang))  # served from it
+        assert first == expected, lang
+        assert again == expected, lang
+    # Looking at another region, and the what-if view of another set, share the same cache.
+    if answers["region"] != "JP":
+        assert _same_page(_results(a, answers, "en", "&region=JP")) == _same_page(
+            _results(b, answers, "en", "&region=JP")
+        )
+
+
+def test_the_cache_is_used_and_keeps_languages_apart(pair: tuple[Flask, Flask]) -> None:
+    cached, _plain = pair
+    client = cached.test_client()
+    cache = cached.extensions["fragments"]
+    english = _results(client, ANSWER_SETS[1], "en")
+    hits = cache.hits
+    chinese = _results(client, ANSWER_SETS[1], "zh-Hans")
+    assert "您的" in chinese or "你的" in chinese
+    assert "Your answers" not in chinese.split("<main", 1)[1]
+    assert _same_page(_results(client, ANSWER_SETS[1], "en")) == _same_page(english)
+    assert cache.hits > hits
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_form_pages_are_the_same_with_and_without_the_cache(pair: tuple[Flask, Flask], lang: str) -> None:
+    cached, plain = pair
+    states: list[tuple[str, dict[str, Any] | None, bool]] = [
+        ("/check", None, False),
+        ("/check?clinician=1", None, False),
+        ("/check", {"region": "CN", "prior_lines": "3", "drugs_PI": ["bortezomib"]}, False),
+        ("/check", {"region": "CN", "prior_lines": "many"}, False),
+        ("/check", {"region": "CN", "prior_lines": "many"}, True),  # saved with errors: they are shown again
+        ("/check", {"region": "US", "residence": "SG", "as_of": "2024-01-31"}, False),  # clinician via state
+    ]
+    for path, state, invalid in states:
+        pages = []
+        for app in (cached, cached, plain):
+            client = app.test_client()
+            with client.session_transaction() as s:
+                if state is not None:
+                    s[SESSION_FORM] = state
+                if invalid:
+                    s[SESSION_FORM_INVALID] = True
+            response = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+            assert response.status_code == 200
+            pages.append(_same_page(response.get_data(as_text=True)))
+        assert pages[0] == pages[2], (path, state)
+        assert pages[1] == pages[2], (path, state)
+        if invalid:
+            assert 'class="error-summary"' in pages[0]
+        if state and "as_of" in state:
+            assert 'id="as_of"' in pages[0]  # clinician mode, from the saved state
+
+
+def test_a_form_page_always_has_a_fresh_working_token(pair: tuple[Flask, Flask]) -> None:
+    cached, _plain = pair
+    client = cached.test_client()
+    tokens = set()
+    for _ in range(2):
+        html = client.get("/check").get_data(as_text=True)
+        match = re.search(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">', html)
+        assert match
+        tokens.add(match.group(1))
+    # A fresh client (another person) gets its own token, never one from the cached HTML.
+    other = cached.test_client().get("/check").get_data(as_text=True)
+    assert re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', other).group(1) not in tokens  # type: ignore[union-attr]
+    # And the token works: a complete submission is accepted.
+    token = tokens.pop()
+    response = client.post(
+        "/check",
+        data={
+            "csrf_token": token,
+            "region": "CN",
+            "adult": "yes",
+            "relapsed_or_refractory": "yes",
+            "prior_lines": "3",
+            "drugs_PI": ["_unsure"],
+            "drugs_IMiD": ["_unsure"],
+            "drugs_anti_CD38": ["_unsure"],
+            "progressed_on_last": "unsure",
+            "prior_bcma_car_t": "no",
+        },
+    )
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        a for a in ANSWER_SETS if a["region"] != NOT_LISTED
+    ],  # the API has no "not listed": a region is required
+    ids=lambda a: f"{a['region']}-{a.get('prior_lines')}",
+)
+def test_api_answers_are_the_same_with_and_without_the_cache(
+    pair: tuple[Flask, Flask], answers: dict[str, Any]
+) -> None:
+    cached, plain = pair
+    for lang in LANGS:
+        body = {**answers, "lang": lang}
+        bodies = [
+            app.test_client().post("/api/v1/check", json=body).get_data() for app in (cached, cached, plain)
+        ]
+        assert bodies[0] == bodies[2]
+        assert bodies[1] == bodies[2]
+        assert json.loads(bodies[0])["lang"] == lang
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS[:9], ids=lambda a: a["region"])
+def test_the_json_text_is_the_serialized_result_data(
+    pair: tuple[Flask, Flask], answers: dict[str, Any]
+) -> None:
+    """result_json writes exactly what serializing result_data would, key order included."""
+    import datetime as dt
+
+    from webapp.eligibility import Answers
+
+    cached, _plain = pair
+    engine = cached.extensions["engine"]
+    known = {k: v for k, v in answers.items() if k in Answers.__dataclass_fields__ and k != "drugs"}
+    drugs = tuple(answers["drugs"]) if "drugs" in answers else None
+    result = engine.evaluate(Answers(**known, drugs=drugs), answers["region"], dt.date(2026, 11, 1))
+    cache = FragmentCache(100)
+    for locale in ("en", "zh_Hans", "zh_Hant"):
+        with cached.test_request_context("/"), use_locale(locale):
+            expected = cached.json.dumps(
+                {**result_data(engine, result, answers.get("residence")), "lang": "x"}
+            )
+            compact = json.dumps(json.loads(expected), ensure_ascii=False, separators=(",", ":"))
+            for _ in range(2):
+                text = result_json(engine, result, answers.get("residence"), cache, lang="x")
+                assert json.loads(text) == json.loads(expected)
+                assert text == compact.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def test_saved_summaries_are_never_rendered_from_the_cache(tmp_path: Path) -> None:
+    """A summary shows its stored snapshot: its pages have no fragment scope, so nothing comes from the cache."""
+    app = make_app(tmp_path)
+    migrate(app)
+    client = app.test_client()
+    cache = app.extensions["fragments"]
+    _results(client, ANSWER_SETS[1], "en")  # the live page fills the cache
+    before = dict(cache._items)
+    saved = client.post("/api/v1/summaries", json={"answers": ANSWER_SETS[1], "consent": True, "lang": "en"})
+    assert saved.status_code == 201
+    url = saved.get_json()["url"]
+    for path in (url, url + "/print", "/results/print"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "label-row" in response.get_data(as_text=True), path  # the cards are there
+    assert {k for k in cache._items if k[0] == "html"} == {k for k in before if k[0] == "html"}
+
+
+@pytest.mark.parametrize("region", ["US", "CN", "HK"])
+def test_the_same_answers_from_different_places_and_days_are_not_mixed_up(
+    pair: tuple[Flask, Flask], region: str
+) -> None:
+    """One label, many fragments: living there, in another covered region, in a place not covered, or not
+    saying; today or an earlier day. Each gets its own travel steps and facts, with or without the cache."""
+    cached, plain = pair
+    base = {"region": region, "prior_lines": 4, "drugs": ["bortezomib", "lenalidomide", "daratumumab"]}
+    variants = [{}, {"residence": region}, {"residence": "TH"}, {"residence": "GB"}, {"as_of": "2024-06-01"}]
+    for variant in variants * 2:  # the second round is served from the cache
+        answers = {**base, **variant}
+        api = [app.test_client().post("/api/v1/check", json=answers).get_data() for app in (cached, plain)]
+        assert api[0] == api[1], variant
+        pages = [_same_page(_results(app.test_client(), answers, "zh-Hant")) for app in (cached, plain)]
+        assert pages[0] == pages[1], variant
