@@ -77,8 +77,8 @@ def check() -> Any:
         return errors_response(errors, 400, _error_lang(data))
     result = engine().evaluate(req.answers, req.region, req.as_of)
     with use_locale(LANGUAGES[req.lang]):
-        body = result_json(engine(), result, req.residence, fragments(), lang=req.lang)
-    return current_app.response_class(body + "\n", mimetype="application/json")
+        body = result_json(engine(), result, req.residence, fragments(), req.answers, lang=req.lang)
+    return current_app.response_class(body + b"\n", mimetype="application/json")
 
 
 def _lang_arg() -> str | Response:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .. import safe_dumps
-from ..eligibility import Engine, Label, Result
+from ..eligibility import Answers, Engine, Label, Result
 from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
 from ..eligibility.model import (
@@ -331,29 +331,45 @@ def result_data(
 
 
 def result_json(
-    engine: Engine, result: Result, residence: str | None, cache: FragmentCache, **extra: Any
-) -> str:
-    """``result_data`` (plus ``extra`` keys) as JSON text, the same as serializing it, but faster.
+    engine: Engine,
+    result: Result,
+    residence: str | None,
+    cache: FragmentCache,
+    answers: Answers | None = None,
+    **extra: Any,
+) -> bytes:
+    """``result_data`` (plus ``extra`` keys) as UTF-8 JSON: the same bytes as serializing it, built faster.
 
-    Each result's parts that do not depend on the answers (the label, its source, caveats, cost, steps,
-    evidence) are serialized once per label, day, residence and locale and kept in ``cache``.
+    Each result's answer-free parts (the label, its source, caveats, cost, steps, evidence) are serialized
+    once per label, day, residence and locale; given the ``answers`` that were evaluated, its status and
+    criteria are serialized once per label, answers and locale. All are kept in ``cache`` as bytes, and the
+    body is joined once.
     """
     rules, locale = engine.rules, current_locale_id()
+    answers_key = answers.cache_key() if answers is not None else None
 
-    def entry(r: LabelResult) -> str:
+    def encode(obj: dict[str, Any]) -> bytes:
+        return safe_dumps(obj)[1:-1].encode()
+
+    parts = [safe_dumps(_result_top(result, residence))[:-1].encode(), b',"results":[']
+    for i, r in enumerate(result.results):
+        label = r.label
         head, tail = cache.get(
-            ("api-result", rules, r.label.id, result.as_of, residence, locale),
-            lambda: (
-                safe_dumps(_result_head(rules, r.label))[1:-1],
-                safe_dumps(_result_tail(rules, r.label, result.as_of, residence))[1:-1],
+            ("api-result", rules, label.id, result.as_of, residence, locale),
+            lambda label=label: (
+                encode(_result_head(rules, label)),
+                encode(_result_tail(rules, label, result.as_of, residence)),
             ),
         )
-        return "{" + head + "," + safe_dumps(_result_dynamic(r))[1:-1] + "," + tail + "}"
-
-    top = safe_dumps(_result_top(result, residence))[:-1]
-    results = ",".join(entry(r) for r in result.results)
-    rest = safe_dumps({"approved_elsewhere": _elsewhere_data(rules, result), **extra})[1:]
-    return top + ',"results":[' + results + "]," + rest
+        if answers_key is None:
+            dynamic = encode(_result_dynamic(r))
+        else:
+            dynamic = cache.get(
+                ("api-dynamic", rules, label.id, answers_key, locale), lambda r=r: encode(_result_dynamic(r))
+            )
+        parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")
+    parts += (b"],", safe_dumps({"approved_elsewhere": _elsewhere_data(rules, result), **extra})[1:].encode())
+    return b"".join(parts)
 
 
 def _result_top(result: Result, residence: str | None) -> dict[str, Any]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import format_date
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..eligibility.texts import N_
 from ..extensions import db
-from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render
+from ..fragments import url_for_cached
+from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, current_locale_id, gettext, remember_choice, render
 
 bp = Blueprint("core", __name__)
 # Messages for API errors that do not come from the API's own validation (routing, limits, crashes).
@@ -63,13 +65,19 @@ def _rules_version() -> str:
 
 
 def _switch_url(code: str) -> str:
-    args = request.args.to_dict(flat=True)
+    args = request.args.to_dict(flat=True) if request.args else {}
     args["lang"] = code
     endpoint = request.endpoint if request.endpoint and request.url_rule else "core.home"
     try:
-        return url_for(endpoint, **(request.view_args or {}), **args)
+        return url_for_cached(endpoint, **(request.view_args or {}), **args)
     except Exception:
-        return url_for("core.home", lang=code)
+        return url_for_cached("core.home", lang=code)
+
+
+@functools.lru_cache(maxsize=32)
+def _reviewed(rules: Any, _locale: str) -> str:
+    """The rules' review date in words, once per rules and language (the locale is part of the key)."""
+    return format_date(rules.last_reviewed, "long")
 
 
 def register_hooks(app: Flask) -> None:
@@ -85,7 +93,7 @@ def register_hooks(app: Flask) -> None:
             "switch_url": _switch_url,
             "render": render,
             "rules_version": rules.version,
-            "rules_reviewed": format_date(rules.last_reviewed, "long"),
+            "rules_reviewed": _reviewed(rules, current_locale_id()),
             "contact_email": app.config["CONTACT_EMAIL"],
         }
 

@@ -51,6 +51,20 @@ class Answers:
     progressed_on_last: bool | None = None
     prior_bcma_car_t: bool | None = None
 
+    def cache_key(self) -> tuple[Any, ...]:
+        """Every answer, as a hashable value: equal keys mean equal answers, orders included (a label's
+        evaluation is a function of the label and this), for caches of what is built from an evaluation."""
+        return (
+            self.adult,
+            self.prior_lines,
+            self.drugs,
+            tuple(self.exposed_classes.items()),
+            tuple(self.refractory.items()),
+            self.relapsed_or_refractory,
+            self.progressed_on_last,
+            self.prior_bcma_car_t,
+        )
+
 
 class CriterionResult(NamedTuple):
     """One criterion of one label, evaluated. A tuple: built dozens of times per check, so it must be cheap."""
