@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -34,9 +35,55 @@ CHECK_BODY = {
     "relapsed_or_refractory": True,
     "adult": True,
 }
+# Many people, many different answers: caches keyed by the answers (webapp/fragments.py) must not flatter the
+# figures, so the "varied" runs draw each request from this many distinct answer sets.
+POOL = int(os.environ.get("BENCH_POOL", "500"))
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+
+def answer_pool(n: int, seed: int = 12) -> list[dict[str, object]]:
+    """``n`` distinct, plausible answer sets (API shape), the same on every run."""
+    rng = random.Random(seed)
+    regions = ["US", "EU", "GB", "CN", "HK", "MO", "JP", "CA"]
+    homes = [None, None, None, "SG", "TH", "MY", "GB", "US", "CN", "DE", "AU", "IN", "ID", "VN"]
+    drugs = ["bortezomib", "carfilzomib", "ixazomib", "lenalidomide", "pomalidomide", "thalidomide"]
+    drugs += ["daratumumab", "isatuximab", "elotuzumab", "selinexor", "melphalan", "cyclophosphamide"]
+    tri = [True, False, None]
+    seen: set[str] = set()
+    pool: list[dict[str, object]] = []
+    while len(pool) < n:
+        had = sorted(rng.sample(drugs, rng.randint(0, 6)))
+        answers: dict[str, object] = {
+            "region": rng.choice(regions),
+            "residence": rng.choice(homes),
+            "adult": rng.choice([True, True, None]),
+            "prior_lines": rng.choice([None, 0, 1, 2, 3, 3, 4, 4, 5, 6, 8]),
+            "drugs": had if rng.random() < 0.8 else None,
+            "refractory": {d: rng.choice(tri) for d in had if rng.random() < 0.5},
+            "relapsed_or_refractory": rng.choice([True, True, True, None, False]),
+            "progressed_on_last": rng.choice(tri),
+            "prior_bcma_car_t": rng.choice([False, False, None, True]),
+        }
+        if rng.random() < 0.3:
+            answers["exposed_classes"] = {"anti-CD38": rng.choice(tri)}
+        key = json.dumps(answers, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            pool.append(answers)
+    return pool
+
+
+def lua_pick(method: str, items: list[str], header: str) -> str:
+    """A wrk script sending each request, to the URL wrk is given, with one of ``items`` at random: the body
+    (``header="body"``, as JSON) or the value of the header named ``header``."""
+    quoted = ",\n".join(json.dumps(item) for item in items)
+    if header == "body":
+        fmt = f'return wrk.format("{method}", nil, {{["Content-Type"] = "application/json"}}, items[i])'
+    else:
+        fmt = f'return wrk.format("{method}", nil, {{["{header}"] = items[i]}})'
+    return f"items = {{\n{quoted}\n}}\nrequest = function()\n  local i = math.random(#items)\n  {fmt}\nend\n"
 
 
 def free_port() -> int:
@@ -107,14 +154,19 @@ def wrk(url: str, lua: str | None = None, headers: dict[str, str] | None = None)
     return rps, p99, failures
 
 
-def session_cookie() -> str:
+def session_cookie(answers: dict[str, object] | None = None) -> str:
     """A signed session holding a check's answers, as the form would leave it (for the results page)."""
+    return session_cookies([answers or CHECK_BODY])[0]
+
+
+def session_cookies(pool: list[dict[str, object]]) -> list[str]:
     from webapp import create_app
     from webapp.patient.answers import SESSION_ANSWERS
 
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps({SESSION_ANSWERS: CHECK_BODY})}"
+    name = app.config["SESSION_COOKIE_NAME"]
+    return [f"{name}={serializer.dumps({SESSION_ANSWERS: answers})}" for answers in pool]
 
 
 def rss_of_workers(master: int) -> list[float]:
@@ -154,28 +206,39 @@ def main() -> None:
     env = {"SECRET_KEY": SECRET, "FLASK_RATELIMIT_ENABLED": "false", "INSTANCE_PATH": tempfile.mkdtemp()}
     bare, bare_port, _ = start("bench.bare_app:app", env)
     real, real_port, startup = start("webapp:create_app()", env)
+    # The same app with the fragment cache off: every fragment built on every request (the worst case).
+    cold, cold_port, _ = start("webapp:create_app()", {**env, "FLASK_FRAGMENT_CACHE_BYTES": "0"})
     try:
+        pool = answer_pool(POOL)
+        scripts = Path(tempfile.mkdtemp())
+        one = scripts / "one.lua"
+        one.write_text(lua_pick("POST", [json.dumps(CHECK_BODY)], "body"))
+        varied = scripts / "varied.lua"
+        varied.write_text(lua_pick("POST", [json.dumps(a) for a in pool], "body"))
         cookie = session_cookie()
-        lua = Path(tempfile.mkdtemp()) / "post.lua"
-        lua.write_text(
-            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = {json.dumps(json.dumps(CHECK_BODY))}\n"
-        )
+        pages = scripts / "pages.lua"
+        pages.write_text(lua_pick("GET", session_cookies(pool), "Cookie"))
         bare_url, real_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{real_port}"
+        cold_url = f"http://127.0.0.1:{cold_port}"
         cases = {
-            "a  bare JSON endpoint": (bare_url + "/bare.json", None, None),
+            "a  bare JSON (POST)": (bare_url + "/bare.json", str(one), None),
             "a' bare HTML page": (bare_url + "/bare.html", None, None),
-            "b  POST /api/v1/check": (real_url + "/api/v1/check", str(lua), None),
+            "b  check, one answer set": (real_url + "/api/v1/check", str(one), None),
+            "b~ check, varied answers": (real_url + "/api/v1/check", str(varied), None),
+            "b0 check, varied, no cache": (cold_url + "/api/v1/check", str(varied), None),
             "   home page": (real_url + "/", None, None),
             "   form page": (real_url + "/check", None, None),
-            "c  results page": (real_url + "/results", None, {"Cookie": cookie}),
+            "c  results, one answer set": (real_url + "/results", None, {"Cookie": cookie}),
+            "c~ results, varied answers": (real_url + "/results", str(pages), None),
+            "c0 results, varied, no cache": (cold_url + "/results", str(pages), None),
         }
         figures: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cases}
         for _ in range(ROUNDS):  # interleaved rounds
             for name, (url, script, headers) in cases.items():
                 figures[name].append(wrk(url, script, headers))
         print(
-            f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn 2 sync workers, limits off"
+            f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn 2 sync workers, limits off;"
+            f" varied = each request one of {POOL} distinct answer sets"
         )
         summary = {}
         for name, runs in figures.items():
@@ -183,13 +246,30 @@ def main() -> None:
             p99 = statistics.median(r[1] for r in runs)
             failures = sum(r[2] for r in runs)
             summary[name] = rps
-            print(f"  {name:<24} {rps:8.0f} req/s   p99 {p99:7.1f} ms   errors/non-2xx: {failures}")
-        a, a_html = summary["a  bare JSON endpoint"], summary["a' bare HTML page"]
-        print("ratios (budget):")
-        print(f"  b/a  API check / bare JSON     {summary['b  POST /api/v1/check'] / a:5.2f}  (>= 0.50)")
-        print(f"  home / bare HTML               {summary['   home page'] / a_html:5.2f}  (>= 0.50)")
-        print(f"  form / bare HTML               {summary['   form page'] / a_html:5.2f}  (>= 0.25)")
-        print(f"  c/a  results / bare HTML       {summary['c  results page'] / a_html:5.2f}  (>= 0.25)")
+            print(f"  {name:<30} {rps:8.0f} req/s   p99 {p99:7.1f} ms   errors/non-2xx: {failures}")
+        a, a_html = summary["a  bare JSON (POST)"], summary["a' bare HTML page"]
+
+        def ratio(label: str, value: float, budget: float) -> None:
+            verdict = "OK" if value >= budget else "not met"
+            print(f"  {label:<40} {value:5.2f}  (budget >= {budget:.2f}: {verdict})")
+
+        print("ratios, one run:")
+        ratio("b/a   check, one answer set / bare JSON", summary["b  check, one answer set"] / a, 0.50)
+        ratio("b~/a  check, varied answers / bare JSON", summary["b~ check, varied answers"] / a, 0.50)
+        ratio("b0/a  check, varied, no cache / bare JSON", summary["b0 check, varied, no cache"] / a, 0.50)
+        ratio("home / bare HTML", summary["   home page"] / a_html, 0.50)
+        ratio("form / bare HTML", summary["   form page"] / a_html, 0.25)
+        ratio(
+            "c/a'  results, one answer set / bare HTML", summary["c  results, one answer set"] / a_html, 0.25
+        )
+        ratio(
+            "c~/a' results, varied answers / bare HTML", summary["c~ results, varied answers"] / a_html, 0.25
+        )
+        ratio(
+            "c0/a' results, varied, no cache / bare HTML",
+            summary["c0 results, varied, no cache"] / a_html,
+            0.25,
+        )
 
         print("page weight, compressed as served, with every asset (budget 50 KB, 5 requests):")
         for path, use_cookie in (("/", False), ("/check", False), ("/results", True)):
@@ -203,10 +283,14 @@ def main() -> None:
                 r.read()
         rss = rss_of_workers(real.pid)
         print(f"start-up to first answered request: {startup:.2f} s (budget 1 s)")
-        print(f"RSS per worker after 1,000+ requests: {', '.join(f'{x:.0f} MB' for x in rss)} (budget 80 MB)")
+        print(
+            f"RSS per worker after all of the above (caches full): {', '.join(f'{x:.0f} MB' for x in rss)}"
+            " (budget 80 MB)"
+        )
     finally:
         stop(bare)
         stop(real)
+        stop(cold)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp.api.serialize import result_data, result_json
-from webapp.fragments import FragmentCache, answers_key, cards_key
+from webapp.api.serialize import LazyResult, result_data, result_json
+from webapp.fragments import FragmentCache, answers_key, size_of
 from webapp.i18n import use_locale
 from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
 from webapp.patient.forms import NOT_LISTED
@@ -72,7 +72,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, Flask]:
     tmp = tmp_path_factory.mktemp("fragments")
     key = "fragments-" + "k" * 40
     cached = make_app(tmp / "a", SECRET_KEY=key, SQLALCHEMY_DATABASE_URI="sqlite://")
-    plain = make_app(tmp / "b", SECRET_KEY=key, SQLALCHEMY_DATABASE_URI="sqlite://", FRAGMENT_CACHE_SIZE=0)
+    plain = make_app(tmp / "b", SECRET_KEY=key, SQLALCHEMY_DATABASE_URI="sqlite://", FRAGMENT_CACHE_BYTES=0)
     return cached, plain
 
 
@@ -88,26 +88,31 @@ def _results(client: FlaskClient, answers: dict[str, Any], lang: str, query: str
     return response.get_data(as_text=True)
 
 
-def test_the_cache_is_bounded_least_recently_used_and_can_be_off() -> None:
-    cache = FragmentCache(2)
+def test_the_cache_is_bounded_by_bytes_least_recently_used_and_can_be_off() -> None:
+    one = size_of("x" * 1000) + 200  # what one entry below weighs
+    cache = FragmentCache(2 * one + 10)
     built: list[str] = []
 
     def build(value: str) -> str:
         built.append(value)
-        return value.upper()
+        return value * 1000
 
-    assert cache.get("a", lambda: build("a")) == "A"
-    assert cache.get("b", lambda: build("b")) == "B"
-    assert cache.get("a", lambda: build("a")) == "A"  # a hit, and "a" is now the most recent
-    assert cache.get("c", lambda: build("c")) == "C"  # "b" goes
+    assert cache.get("a", lambda: build("a")) == "a" * 1000
+    assert cache.get("b", lambda: build("b")) == "b" * 1000
+    assert cache.get("a", lambda: build("a")) == "a" * 1000  # a hit, and "a" is now the most recent
+    assert cache.get("c", lambda: build("c")) == "c" * 1000  # over the bound: "b" goes
     assert len(cache) == 2
-    assert cache.get("a", lambda: build("a")) == "A"
-    assert cache.get("b", lambda: build("b")) == "B"  # built again
+    assert cache.size <= cache.max_bytes
+    assert cache.get("a", lambda: build("a")) == "a" * 1000
+    assert cache.get("b", lambda: build("b")) == "b" * 1000  # built again
     assert built == ["a", "b", "c", "b"]
     assert (cache.hits, cache.misses) == (2, 4)
+    assert cache.get("huge", lambda: "h" * 10_000) == "h" * 10_000  # bigger than the bound: not kept
+    assert "huge" not in cache.keys()
+    assert size_of({"k": ["v" * 100, 3]}) > size_of("v" * 100)
     off = FragmentCache(0)
-    assert off.get("a", lambda: build("x")) == "X"
-    assert off.get("a", lambda: build("y")) == "Y"
+    assert off.get("a", lambda: build("x")) == "x" * 1000
+    assert off.get("a", lambda: build("y")) == "y" * 1000
     assert len(off) == 0
 
 
@@ -124,7 +129,7 @@ def test_keys_tell_apart_everything_a_row_is_made_of() -> None:
         {**row, "decided_by": ["adult"]},
     ]
     assert len({answers_key(r) for r in [row, *changed]}) == 4
-    assert cards_key([row]) != cards_key([{**row, "label_id": "y"}])
+    assert answers_key({**row, "answers_key": ("a",)}) == ("a",)  # the evaluated answers, when given
     assert answers_key(dict(row)) == answers_key(row)
 
 
@@ -259,7 +264,7 @@ def test_the_json_text_is_the_serialized_result_data(
     drugs = tuple(answers["drugs"]) if "drugs" in answers else None
     given = Answers(**known, drugs=drugs)
     result = engine.evaluate(given, answers["region"], dt.date(2026, 11, 1))
-    cache = FragmentCache(100)
+    cache = FragmentCache(10_000_000)
     for locale in ("en", "zh_Hans", "zh_Hant"):
         with cached.test_request_context("/"), use_locale(locale):
             expected = cached.json.dumps(
@@ -268,9 +273,19 @@ def test_the_json_text_is_the_serialized_result_data(
             compact = json.dumps(json.loads(expected), ensure_ascii=False, separators=(",", ":"))
             compact = compact.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             for with_answers in (None, given, given, None):  # fills, then reads, both caches
-                body = result_json(engine, result, answers.get("residence"), cache, with_answers, lang="x")
+                body = result_json(
+                    engine, result, answers.get("residence"), cache, with_answers, cache, lang="x"
+                )
                 assert json.loads(body) == json.loads(expected)
                 assert body.decode() == compact
+            # The results page's lazy rows read exactly like the plain ones.
+            eager = result_data(engine, result, answers.get("residence"))
+            lazy = result_data(engine, result, answers.get("residence"), lazy=True)
+            for plain_row, lazy_row in zip(eager["results"], lazy["results"], strict=True):
+                assert isinstance(lazy_row, LazyResult)
+                assert lazy_row.get("no such key") is None
+                assert lazy_row.get("caveats") == plain_row["caveats"]
+                assert dict(lazy_row) == plain_row
 
 
 def test_saved_summaries_are_never_rendered_from_the_cache(tmp_path: Path) -> None:
@@ -280,7 +295,7 @@ def test_saved_summaries_are_never_rendered_from_the_cache(tmp_path: Path) -> No
     client = app.test_client()
     cache = app.extensions["fragments"]
     _results(client, ANSWER_SETS[1], "en")  # the live page fills the cache
-    before = dict(cache._items)
+    before = cache.keys()
     saved = client.post("/api/v1/summaries", json={"answers": ANSWER_SETS[1], "consent": True, "lang": "en"})
     assert saved.status_code == 201
     url = saved.get_json()["url"]
@@ -288,7 +303,7 @@ def test_saved_summaries_are_never_rendered_from_the_cache(tmp_path: Path) -> No
         response = client.get(path)
         assert response.status_code == 200, path
         assert "label-row" in response.get_data(as_text=True), path  # the cards are there
-    assert {k for k in cache._items if k[0] == "html"} == {k for k in before if k[0] == "html"}
+    assert {k for k in cache.keys() if k[0] == "html"} == {k for k in before if k[0] == "html"}
 
 
 @pytest.mark.parametrize("region", ["US", "CN", "HK"])

@@ -39,6 +39,8 @@ class Defaults:
     PROXY_FIX = 0
     SUMMARY_DAYS = 30
     CONTACT_EMAIL = "labels@example.org"
-    # Rendered fragments that do not depend on the person (webapp/fragments.py), per worker; 0 turns it off.
-    # About 4 KB each: 2,000 is a bounded ~8 MB, enough for every label in three languages and a few dates.
-    FRAGMENT_CACHE_SIZE = 2000
+    # Rendered fragments (webapp/fragments.py), at most this many bytes per worker, least recently used going
+    # first; 0 turns a cache off. What everyone shares (a label's blocks on a day, in a language), and, kept
+    # apart and small, what one set of answers produced (repeat visits, a language switch, the print view).
+    FRAGMENT_CACHE_BYTES = 5 * 1024 * 1024
+    ANSWER_CACHE_BYTES = 1024 * 1024

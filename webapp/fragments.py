@@ -8,14 +8,16 @@ reasons, the trace) is rendered on every request.
 Rules for keys (the whole safety of a cache lies there): a key names *everything* the fragment is made of,
 always including the rules object (identity: rules are immutable and loaded once per app) and the locale.
 Only fragments built from the live rules are cached; a saved summary's snapshot is never rendered through
-here. ``FRAGMENT_CACHE_SIZE = 0`` turns caching off, and the tests compare every page rendered both ways.
+here. The cache is bounded by the bytes it holds (``FRAGMENT_CACHE_BYTES`` per worker; 0 turns it off), and
+the tests compare every page and API answer built both ways.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -27,51 +29,80 @@ from .i18n import current_locale_id
 T = TypeVar("T")
 
 
-class FragmentCache:
-    """Least-recently-used, size-bounded, safe to share between threads."""
+def size_of(value: object) -> int:
+    """Roughly how many bytes ``value`` holds (strings, bytes, numbers and containers of them)."""
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return sys.getsizeof(value)
+    if isinstance(value, Mapping):
+        return sys.getsizeof(value) + sum(size_of(k) + size_of(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return sys.getsizeof(value) + sum(size_of(v) for v in value)
+    return sys.getsizeof(value)
 
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
+
+class FragmentCache:
+    """Least-recently-used, bounded by the bytes it holds, safe to share between threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        if self.maxsize <= 0:
+        if self.max_bytes <= 0:
             return build()
         with self._lock:
-            try:
-                value = self._items[key]
-            except KeyError:
-                pass
-            else:
+            item = self._items.get(key)
+            if item is not None:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return value  # type: ignore[return-value]
+                return item[0]  # type: ignore[return-value]
         value = build()  # outside the lock: two threads may build the same fragment once each, harmlessly
+        weight = size_of(value) + 200  # the key and the bookkeeping, roughly
         with self._lock:
             self.misses += 1
-            self._items[key] = value
-            if len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            if weight <= self.max_bytes:
+                self._items[key] = (value, weight)
+                self.size += weight
+                while self.size > self.max_bytes:
+                    _key, (_value, dropped) = self._items.popitem(last=False)
+                    self.size -= dropped
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.size = 0
 
     def __len__(self) -> int:
         return len(self._items)
 
+    def keys(self) -> list[Hashable]:
+        with self._lock:
+            return list(self._items)
+
 
 def fragments() -> FragmentCache:
-    """The current app's cache."""
+    """The current app's cache of what many people share (a label's blocks on a day, in a language)."""
     return current_app.extensions["fragments"]
 
 
+def answer_fragments() -> FragmentCache:
+    """The current app's cache of what depends on one set of answers: small, and kept apart, so that many
+    people's different answers never push out what everyone shares."""
+    return current_app.extensions["answer_fragments"]
+
+
 @pass_context
-def cached(context: Context, name: str, *key: Hashable, caller: Callable[[], str]) -> str:
+def cached(
+    context: Context, name: str, *key: Hashable, caller: Callable[[], str], per_answers: bool = False
+) -> str:
     """``{% call cached("name", key...) %}...{% endcall %}``: the block's HTML, rendered once per key.
 
     Caches only where the view put a ``fragment_scope`` in the context: a tuple naming the rules and every
@@ -81,28 +112,26 @@ def cached(context: Context, name: str, *key: Hashable, caller: Callable[[], str
     scope = context.get("fragment_scope")
     if not scope:
         return caller()
+    cache = answer_fragments() if per_answers else fragments()
     # caller() is the block rendered by the autoescaping template: already Markup.
-    return fragments().get(("html", name, scope, current_locale_id(), *key), caller)
+    return cache.get(("html", name, scope, current_locale_id(), *key), caller)
 
 
-def answers_key(row: Mapping[str, Any]) -> str:
-    """What one result row's answer-dependent part is made of, as a key: status, criteria, open questions.
-
-    The values are JSON types (str, int, bool, None, lists and dicts), for which ``repr`` is exact.
-    """
+def answers_key(row: Mapping[str, Any]) -> Hashable:
+    """What one result row's answer-dependent part is made of, as a key: the evaluated answers when the view
+    put them in the row (``Answers.cache_key()``), else the row's status, criteria and open questions
+    (JSON types, for which ``repr`` is exact)."""
+    given = row.get("answers_key")
+    if given is not None:
+        return given
     return repr((row.get("status"), row.get("criteria"), row.get("decided_by")))
-
-
-def cards_key(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The key of a card of result rows: each row's label and answers_key."""
-    return repr([(row.get("label_id"), answers_key(row)) for row in rows])
 
 
 def layout_cached(name: str, *key: Hashable, caller: Callable[[], str]) -> str:
     """``{% call layout_cached("footer") %}``: a block of the layout that depends on the language, the rules
     and the page's address only, rendered once per page. Pages whose address holds data (a saved summary's
-    token, a label id) and unknown addresses are rendered every time."""
-    if request.url_rule is None or request.view_args:
+    token, a label id), unknown addresses and long query strings are rendered every time."""
+    if request.url_rule is None or request.view_args or len(request.query_string) > 200:
         return caller()
     rules = current_app.extensions["engine"].rules
     return fragments().get(("layout", name, rules, current_locale_id(), request.path, *key), caller)
@@ -130,10 +159,10 @@ def url_for_cached(endpoint: str, **values: Any) -> str:
 
 
 def init_fragments(app: Flask) -> None:
-    app.extensions["fragments"] = FragmentCache(int(app.config["FRAGMENT_CACHE_SIZE"]))
+    app.extensions["fragments"] = FragmentCache(int(app.config["FRAGMENT_CACHE_BYTES"]))
+    app.extensions["answer_fragments"] = FragmentCache(int(app.config["ANSWER_CACHE_BYTES"]))
     app.jinja_env.globals["cached"] = cached
     app.jinja_env.globals["answers_key"] = answers_key
-    app.jinja_env.globals["cards_key"] = cards_key
     app.jinja_env.globals["repr"] = repr
     app.jinja_env.globals["layout_cached"] = layout_cached
     app.jinja_env.globals["url_for"] = url_for_cached

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from .. import safe_dumps
@@ -19,7 +20,7 @@ from ..eligibility.model import (
     Product,
     Rules,
 )
-from ..eligibility.practice import PracticeFacts, select_practice
+from ..eligibility.practice import PracticeFacts, residence_place, select_practice
 from ..eligibility.texts import N_
 from ..fragments import FragmentCache
 from ..i18n import current_locale_id, gettext, names, render
@@ -284,16 +285,23 @@ def _result_dynamic(r: LabelResult) -> dict[str, Any]:
     }
 
 
-def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: str | None) -> dict[str, Any]:
+def _result_brief(rules: Rules, label: Label) -> dict[str, Any]:
+    """What a card's heading shows: the product's name, brand in the region, kind, target and summary."""
     product = rules.products[label.product]
     brief = product_brief(product, label.region)
-    data = label_data(rules, label)
     return {
         "name": brief["name"],
         "brand": brief["brand"],
         "kind": product.kind,
         "target": product.target,
         "summary": brief["summary"],
+    }
+
+
+def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: str | None) -> dict[str, Any]:
+    data = label_data(rules, label)
+    return {
+        **_result_brief(rules, label),
         "label": {k: data[k] for k in data if k not in {"id", "product", "source", "regimen", "criteria"}},
         # Caveats, costs, access steps, evidence and availability for the region and date (issue 7).
         **practice_data(
@@ -303,26 +311,46 @@ def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: s
     }
 
 
+class LazyResult(dict):  # type: ignore[type-arg]
+    """One result whose answer-free part (label, sources, caveats, cost, steps, evidence) is built on first
+    use: a results page whose cached blocks all hit never builds it. Reads like the plain dict."""
+
+    __slots__ = ("_fill",)
+
+    def __init__(self, data: dict[str, Any], fill: Callable[[], dict[str, Any]]) -> None:
+        super().__init__(data)
+        self._fill: Callable[[], dict[str, Any]] | None = fill
+
+    def __missing__(self, key: str) -> Any:
+        fill, self._fill = self._fill, None
+        if fill is None:
+            raise KeyError(key)
+        self.update(fill())
+        return self[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 def result_data(
-    engine: Engine, result: Result, residence: str | None = None, cache: FragmentCache | None = None
+    engine: Engine, result: Result, residence: str | None = None, lazy: bool = False
 ) -> dict[str, Any]:
-    """The check's answer as JSON-ready dicts. With ``cache``, each result's answer-free parts are built once
-    per label, day, residence and locale and shared: callers must treat the returned data as read-only."""
+    """The check's answer as JSON-ready dicts. With ``lazy``, each result's answer-free part is built only
+    when read (the live results page, whose cached blocks rarely need it)."""
     rules = engine.rules
-    if cache is None:
-        results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
-    else:
-        locale = current_locale_id()
-        results = []
-        for r in result.results:
-            head, tail = cache.get(
-                ("data-result", rules, r.label.id, result.as_of, residence, locale),
-                lambda r=r: (
-                    _result_head(rules, r.label),
-                    _result_tail(rules, r.label, result.as_of, residence),
-                ),
+    if lazy:
+        results: list[dict[str, Any]] = [
+            LazyResult(
+                {**_result_head(rules, r.label), **_result_dynamic(r), **_result_brief(rules, r.label)},
+                lambda label=r.label: _result_tail(rules, label, result.as_of, residence),
             )
-            results.append({**head, **_result_dynamic(r), **tail})
+            for r in result.results
+        ]
+    else:
+        results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
     return {
         **_result_top(result, residence),
         "results": results,
@@ -336,17 +364,20 @@ def result_json(
     residence: str | None,
     cache: FragmentCache,
     answers: Answers | None = None,
+    answer_cache: FragmentCache | None = None,
     **extra: Any,
 ) -> bytes:
     """``result_data`` (plus ``extra`` keys) as UTF-8 JSON: the same bytes as serializing it, built faster.
 
     Each result's answer-free parts (the label, its source, caveats, cost, steps, evidence) are serialized
     once per label, day, residence and locale; given the ``answers`` that were evaluated, its status and
-    criteria are serialized once per label, answers and locale. All are kept in ``cache`` as bytes, and the
+    criteria are serialized once per label, answers and locale in ``answer_cache`` (a cache of its own, so
+    that many people's answers never push out what everyone shares). Fragments are kept as bytes, and the
     body is joined once.
     """
     rules, locale = engine.rules, current_locale_id()
-    answers_key = answers.cache_key() if answers is not None else None
+    answers_key = answers.cache_key() if answers is not None and answer_cache is not None else None
+    place = residence_place(rules, residence)
 
     def encode(obj: dict[str, Any]) -> bytes:
         return safe_dumps(obj)[1:-1].encode()
@@ -355,16 +386,16 @@ def result_json(
     for i, r in enumerate(result.results):
         label = r.label
         head, tail = cache.get(
-            ("api-result", rules, label.id, result.as_of, residence, locale),
+            ("api-result", rules, label.id, result.as_of, place, locale),
             lambda label=label: (
                 encode(_result_head(rules, label)),
                 encode(_result_tail(rules, label, result.as_of, residence)),
             ),
         )
-        if answers_key is None:
+        if answer_cache is None or answers_key is None:
             dynamic = encode(_result_dynamic(r))
         else:
-            dynamic = cache.get(
+            dynamic = answer_cache.get(
                 ("api-dynamic", rules, label.id, answers_key, locale), lambda r=r: encode(_result_dynamic(r))
             )
         parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")

@@ -503,6 +503,15 @@ def _holding(items: Iterable[Any], day: dt.date) -> list[Any]:
     return [item for item in items if item.dates.holds_on(day)]
 
 
+def residence_place(rules: Rules, residence: str | None) -> tuple[bool, str | None]:
+    """All that select_practice reads of a residence: whether one was given, and the covered region it
+    belongs to (None when none covers it). Caches of practice data are keyed by this, not by the country."""
+    if not residence:
+        return (False, None)
+    practice = getattr(rules, "practice", None)
+    return (True, practice.region_of(residence) if practice is not None else None)
+
+
 def select_practice(
     rules: Rules, label: Label, as_of: dt.date, residence: str | None = None
 ) -> PracticeFacts:
@@ -524,15 +533,15 @@ def select_practice(
         (s for s in p.steps if s.region == region and s.section == "region" and product.kind in s.kinds),
         as_of,
     )
-    home = p.region_of(residence) if residence else None
-    if residence and home != region:
+    given, home = residence_place(rules, residence)  # nothing else of the residence is read below
+    if given and home != region:
         steps += _holding((s for s in p.steps if s.region == region and s.section == "international"), as_of)
-    if residence and home is None:
+    if given and home is None:
         steps += _holding(p.routes, as_of)
     evidence = _holding((e for e in p.evidence if label.id in e.labels), as_of)
     availability = _holding((a for a in p.availability if a.product == product.id), as_of)
     # Where the person's country is not covered, every covered region's status helps them compare.
-    availability = [a for a in availability if a.region == region or (residence and home is None)]
+    availability = [a for a in availability if a.region == region or (given and home is None)]
     return PracticeFacts(
         caveats=tuple(caveats),
         prices=prices,

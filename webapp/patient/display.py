@@ -68,6 +68,16 @@ def nice_date(value: str | dt.date | None) -> str:
 
 
 @bp.app_template_global()
+def label_region(row: dict[str, Any]) -> str | None:
+    """The region of a result row's label: from the rules when the label is there (a label id never changes
+    region), else from the row's own copy (a saved snapshot of a label since removed)."""
+    label = engine().rules.labels.get(row.get("label_id") or "")
+    if label is not None:
+        return label.region
+    return (row.get("label") or {}).get("region")
+
+
+@bp.app_template_global()
 def region_name_of(code: str | None) -> str:
     rules = engine().rules
     if code and code in rules.regions:

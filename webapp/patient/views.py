@@ -13,6 +13,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from ..eligibility.practice import residence_place
 from ..fragments import fragments
 from ..i18n import current_locale_id, gettext, names
 from . import bp
@@ -270,7 +271,7 @@ def results() -> Any:
         summary_days=current_app.config.get("SUMMARY_DAYS"),
         routes=[] if shown else _routes(req.as_of),
         # Everything the cards' answer-free blocks are made of besides the label (webapp/fragments.py).
-        fragment_scope=(rules, req.as_of, req.residence),
+        fragment_scope=(rules, req.as_of, residence_place(rules, req.residence)),
     )
 
 
