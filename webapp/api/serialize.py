@@ -393,14 +393,37 @@ def result_json(
             ),
         )
         if answer_cache is None or answers_key is None:
-            dynamic = encode(_result_dynamic(r))
+            dynamic = _dynamic_json(r, cache, rules, locale)
         else:
             dynamic = answer_cache.get(
-                ("api-dynamic", rules, label.id, answers_key, locale), lambda r=r: encode(_result_dynamic(r))
+                ("api-dynamic", rules, label.id, answers_key, locale),
+                lambda r=r: _dynamic_json(r, cache, rules, locale),
             )
         parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")
     parts += (b"],", safe_dumps({"approved_elsewhere": _elsewhere_data(rules, result), **extra})[1:].encode())
     return b"".join(parts)
+
+
+def _dynamic_json(r: LabelResult, cache: FragmentCache, rules: Rules, locale: str) -> bytes:
+    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under its ``repr``:
+    all of it is plain data and dataclasses, whose reprs show every field, so equal reprs mean equal texts;
+    many people share them (every adult who answered "yes" gets the same "adult" criterion)."""
+    criteria = b",".join(
+        cache.get(
+            ("api-criterion", rules, locale, repr(c)), lambda c=c: safe_dumps(criterion_data(c)).encode()
+        )
+        for c in r.criteria
+    )
+    return b"".join(
+        (
+            b'"status":',
+            safe_dumps(r.status).encode(),
+            b',"criteria":[',
+            criteria,
+            b'],"decided_by":',
+            safe_dumps(list(r.decided_by)).encode(),
+        )
+    )
 
 
 def _result_top(result: Result, residence: str | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Babel in the active locale: the data only ever holds numbers, currency codes and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from flask_babel import format_currency, format_date, format_decimal
 
 from ..eligibility.model import SAFETY_TOPICS
 from ..eligibility.texts import N_
-from ..i18n import current_locale_id, gettext, names
+from ..i18n import current_locale_id, gettext, names, use_locale
 from . import bp
 from .answers import engine
 from .forms import group_field
@@ -52,19 +53,23 @@ def nice_date(value: str | dt.date | None) -> str:
     """An ISO date, or a date known only to the month ("2025-03") or year ("2025"), in the active language."""
     if not value:
         return ""
-    if isinstance(value, dt.date):
-        return format_date(value, "long")
-    text = str(value)
-    try:
-        if len(text) == 10:
-            return format_date(dt.date.fromisoformat(text), "long")
-        if len(text) == 7:
-            return format_skeleton(
-                "yMMMM", dt.date(int(text[:4]), int(text[5:7]), 1), locale=current_locale_id()
-            )
-    except ValueError:
-        return text
-    return text
+    return _nice_date(value if isinstance(value, dt.date) else str(value), current_locale_id())
+
+
+@functools.lru_cache(maxsize=4096)
+def _nice_date(value: str | dt.date, locale: str) -> str:
+    """Formatting a date with Babel costs ~40 µs and a page shows dozens of the same dates: once per locale."""
+    with use_locale(locale):
+        if isinstance(value, dt.date):
+            return format_date(value, "long")
+        try:
+            if len(value) == 10:
+                return format_date(dt.date.fromisoformat(value), "long")
+            if len(value) == 7:
+                return format_skeleton("yMMMM", dt.date(int(value[:4]), int(value[5:7]), 1), locale=locale)
+        except ValueError:
+            return value
+        return value
 
 
 @bp.app_template_global()
