@@ -278,6 +278,10 @@ def test_the_json_text_is_the_serialized_result_data(
                 )
                 assert json.loads(body) == json.loads(expected)
                 assert body.decode() == compact
+            bare = result_json(engine, result, answers.get("residence"), cache)  # no extra keys
+            assert json.loads(bare) == json.loads(
+                cached.json.dumps(result_data(engine, result, answers.get("residence")))
+            )
             # The results page's lazy rows read exactly like the plain ones.
             eager = result_data(engine, result, answers.get("residence"))
             lazy = result_data(engine, result, answers.get("residence"), lazy=True)

@@ -127,6 +127,10 @@ def init_security(app: Flask) -> None:
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
         access_log.propagate = False
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        # Flask-Limiter's kill switch: with limits off it would still wrap each view and work out, on every
+        # request, that there is nothing to count. Not binding it at all is the same, for nothing.
+        return
     # One limiter per app (tests build many apps; a module-level limiter would share storage between them).
     limiter = Limiter(key_func=get_remote_address, app=app)
     app.extensions["rate_limiter"] = limiter  # Flask-Limiter keeps only a weak reference to itself

@@ -400,7 +400,12 @@ def result_json(
                 lambda r=r: _dynamic_json(r, cache, rules, locale),
             )
         parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")
-    parts += (b"],", safe_dumps({"approved_elsewhere": _elsewhere_data(rules, result), **extra})[1:].encode())
+    # Where else each product is approved, and with what status: the same for many people (frozen data).
+    elsewhere = cache.get(
+        ("api-elsewhere", rules, locale, result.approved_elsewhere),
+        lambda: safe_dumps(_elsewhere_data(rules, result)).encode(),
+    )
+    parts += (b'],"approved_elsewhere":', elsewhere, b"," + safe_dumps(extra)[1:].encode() if extra else b"}")
     return b"".join(parts)
 
 
