@@ -116,6 +116,27 @@ def test_the_cache_is_bounded_by_bytes_least_recently_used_and_can_be_off() -> N
     assert len(off) == 0
 
 
+def test_criterion_keys_tell_apart_values_python_calls_equal() -> None:
+    from webapp.api.serialize import _frozen
+    from webapp.eligibility import Msg
+
+    distinct = [
+        True,
+        1,
+        1.0,
+        [1],
+        (1,),
+        {"a": 1},
+        [("a", 1)],
+        None,
+        "1",
+        Msg.of("x", n=1),
+        Msg.of("x", n=True),
+    ]
+    assert len({_frozen(v) for v in distinct}) == len(distinct)
+    assert _frozen(Msg.of("x", drugs=["a"])) == _frozen(Msg.of("x", drugs=["a"]))
+
+
 def test_keys_tell_apart_everything_a_row_is_made_of() -> None:
     row = {
         "label_id": "x",

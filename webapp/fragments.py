@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -135,6 +135,17 @@ def layout_cached(name: str, *key: Hashable, caller: Callable[[], str]) -> str:
         return caller()
     rules = current_app.extensions["engine"].rules
     return fragments().get(("layout", name, rules, current_locale_id(), request.path, *key), caller)
+
+
+def page_cached(template: str, **context: Any) -> str:
+    """A whole page that depends on the language, the rules, its address and ``context`` only (no form, no
+    session): rendered once per key, with the same exceptions as ``layout_cached``. ``context`` values must
+    be hashable; they are part of the key."""
+    if request.url_rule is None or request.view_args or len(request.query_string) > 200:
+        return render_template(template, **context)
+    rules = current_app.extensions["engine"].rules
+    key = ("page", template, rules, current_locale_id(), request.path, request.query_string, *context.items())
+    return fragments().get(key, lambda: render_template(template, **context))
 
 
 def url_for_cached(endpoint: str, **values: Any) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from types import MappingProxyType
 from typing import Any
 
 from .. import safe_dumps
@@ -21,7 +22,7 @@ from ..eligibility.model import (
     Rules,
 )
 from ..eligibility.practice import PracticeFacts, residence_place, select_practice
-from ..eligibility.texts import N_
+from ..eligibility.texts import N_, Msg
 from ..fragments import FragmentCache
 from ..i18n import current_locale_id, gettext, names, render
 
@@ -409,13 +410,28 @@ def result_json(
     return b"".join(parts)
 
 
+def _frozen(value: Any) -> Hashable:
+    """A hashable, exact stand-in for a criterion's parts: equal results mean equal values (types tagged, so a
+    list never looks like a dict, nor True like 1; Names and Outcome are immutable and compare by value)."""
+    if isinstance(value, Msg):
+        params = tuple((k, _frozen(v)) for k, v in value.params.items())
+        return (Msg, value.id, params, value.plural, value.n)
+    if isinstance(value, dict | MappingProxyType):
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if isinstance(value, bool | float):
+        return (type(value), value)  # True == 1 == 1.0 in a dict key, but not in JSON
+    return value
+
+
 def _dynamic_json(r: LabelResult, cache: FragmentCache, rules: Rules, locale: str) -> bytes:
-    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under its ``repr``:
-    all of it is plain data and dataclasses, whose reprs show every field, so equal reprs mean equal texts;
-    many people share them (every adult who answered "yes" gets the same "adult" criterion)."""
+    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under a frozen copy
+    of the criterion: many people share them (every adult who answered "yes" gets the same "adult" one)."""
     criteria = b",".join(
         cache.get(
-            ("api-criterion", rules, locale, repr(c)), lambda c=c: safe_dumps(criterion_data(c)).encode()
+            ("api-criterion", rules, locale, *(_frozen(part) for part in c)),
+            lambda c=c: safe_dumps(criterion_data(c)).encode(),
         )
         for c in r.criteria
     )

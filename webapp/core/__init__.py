@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..eligibility.texts import N_
 from ..extensions import db
-from ..fragments import url_for_cached
+from ..fragments import page_cached, url_for_cached
 from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, current_locale_id, gettext, remember_choice, render
 
 bp = Blueprint("core", __name__)
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def home() -> str:
-    return render_template("home.html")
+    return page_cached("home.html")  # the same for everyone reading it in a language
 
 
 def database_state() -> str:

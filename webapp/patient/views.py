@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ..eligibility.practice import residence_place
-from ..fragments import fragments
+from ..fragments import fragments, page_cached
 from ..i18n import current_locale_id, gettext, names
 from . import bp
 from .answers import (
@@ -288,7 +288,7 @@ def _routes(day: Any) -> list[dict[str, Any]]:
 @bp.get("/privacy")
 def privacy() -> str:
     cfg = current_app.config
-    return render_template(
+    return page_cached(
         "patient/privacy.html",
         summary_days=cfg.get("SUMMARY_DAYS"),
         lang_days=int(cfg.get("LANG_COOKIE_MAX_AGE", 0)) // 86400,
@@ -297,4 +297,4 @@ def privacy() -> str:
 
 @bp.get("/accessibility")
 def accessibility() -> str:
-    return render_template("patient/accessibility.html")
+    return page_cached("patient/accessibility.html")
