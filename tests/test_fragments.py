@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp.api.serialize import LazyResult, result_data, result_json
-from webapp.fragments import FragmentCache, answers_key, size_of
+from webapp.fragments import FragmentCache, answers_key, freeze, size_of
 from webapp.i18n import use_locale
 from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
 from webapp.patient.forms import NOT_LISTED
@@ -117,7 +117,6 @@ def test_the_cache_is_bounded_by_bytes_least_recently_used_and_can_be_off() -> N
 
 
 def test_criterion_keys_tell_apart_values_python_calls_equal() -> None:
-    from webapp.api.serialize import _frozen
     from webapp.eligibility import Msg
 
     distinct = [
@@ -133,8 +132,8 @@ def test_criterion_keys_tell_apart_values_python_calls_equal() -> None:
         Msg.of("x", n=1),
         Msg.of("x", n=True),
     ]
-    assert len({_frozen(v) for v in distinct}) == len(distinct)
-    assert _frozen(Msg.of("x", drugs=["a"])) == _frozen(Msg.of("x", drugs=["a"]))
+    assert len({freeze(v) for v in distinct}) == len(distinct)
+    assert freeze(Msg.of("x", drugs=["a"])) == freeze(Msg.of("x", drugs=["a"]))
 
 
 def test_keys_tell_apart_everything_a_row_is_made_of() -> None:

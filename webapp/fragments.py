@@ -18,12 +18,15 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
+from .eligibility.texts import Msg
 from .i18n import current_locale_id
 
 T = TypeVar("T")
@@ -113,8 +116,25 @@ def cached(
     if not scope:
         return caller()
     cache = answer_fragments() if per_answers else fragments()
-    # caller() is the block rendered by the autoescaping template: already Markup.
-    return cache.get(("html", name, scope, current_locale_id(), *key), caller)
+    # Kept as UTF-8: half the memory of a str holding any character past U+00FF (a "’" is enough), so twice
+    # as many fragments fit. caller() is the block rendered by the autoescaping template, so it is safe HTML.
+    html = cache.get(("html", name, scope, current_locale_id(), *key), lambda: str(caller()).encode())
+    return Markup(html.decode())  # noqa: S704 - autoescaped template output, see above
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable, exact stand-in for a criterion's parts: equal results mean equal values (types tagged, so a
+    list never looks like a dict, nor True like 1; Names and Outcome are immutable and compare by value)."""
+    if isinstance(value, Msg):
+        params = tuple((k, freeze(v)) for k, v in value.params.items())
+        return (Msg, value.id, params, value.plural, value.n)
+    if isinstance(value, dict | MappingProxyType):
+        return (dict, tuple((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(freeze(v) for v in value))
+    if isinstance(value, bool | float):
+        return (type(value), value)  # True == 1 == 1.0 in a dict key, but not in JSON
+    return value
 
 
 def answers_key(row: Mapping[str, Any]) -> Hashable:
@@ -174,6 +194,7 @@ def init_fragments(app: Flask) -> None:
     app.extensions["answer_fragments"] = FragmentCache(int(app.config["ANSWER_CACHE_BYTES"]))
     app.jinja_env.globals["cached"] = cached
     app.jinja_env.globals["answers_key"] = answers_key
+    app.jinja_env.globals["freeze"] = freeze
     app.jinja_env.globals["repr"] = repr
     app.jinja_env.globals["layout_cached"] = layout_cached
     app.jinja_env.globals["url_for"] = url_for_cached

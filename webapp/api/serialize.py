@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
-from types import MappingProxyType
+from collections.abc import Callable
 from typing import Any
 
 from .. import safe_dumps
@@ -22,8 +21,8 @@ from ..eligibility.model import (
     Rules,
 )
 from ..eligibility.practice import PracticeFacts, residence_place, select_practice
-from ..eligibility.texts import N_, Msg
-from ..fragments import FragmentCache
+from ..eligibility.texts import N_
+from ..fragments import FragmentCache, freeze
 from ..i18n import current_locale_id, gettext, names, render
 
 
@@ -410,27 +409,12 @@ def result_json(
     return b"".join(parts)
 
 
-def _frozen(value: Any) -> Hashable:
-    """A hashable, exact stand-in for a criterion's parts: equal results mean equal values (types tagged, so a
-    list never looks like a dict, nor True like 1; Names and Outcome are immutable and compare by value)."""
-    if isinstance(value, Msg):
-        params = tuple((k, _frozen(v)) for k, v in value.params.items())
-        return (Msg, value.id, params, value.plural, value.n)
-    if isinstance(value, dict | MappingProxyType):
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(_frozen(v) for v in value))
-    if isinstance(value, bool | float):
-        return (type(value), value)  # True == 1 == 1.0 in a dict key, but not in JSON
-    return value
-
-
 def _dynamic_json(r: LabelResult, cache: FragmentCache, rules: Rules, locale: str) -> bytes:
     """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under a frozen copy
     of the criterion: many people share them (every adult who answered "yes" gets the same "adult" one)."""
     criteria = b",".join(
         cache.get(
-            ("api-criterion", rules, locale, *(_frozen(part) for part in c)),
+            ("api-criterion", rules, locale, *(freeze(part) for part in c)),
             lambda c=c: safe_dumps(criterion_data(c)).encode(),
         )
         for c in r.criteria
