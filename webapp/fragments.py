@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -189,12 +189,18 @@ def url_for_cached(endpoint: str, **values: Any) -> str:
     return fragments().get(key, lambda: url_for(endpoint, **values))
 
 
+def label_ids(rows: Iterable[Mapping[str, Any]]) -> tuple[Any, ...]:
+    """The label ids of a card's rows, as a key."""
+    return tuple(row["label_id"] for row in rows)
+
+
 def init_fragments(app: Flask) -> None:
     app.extensions["fragments"] = FragmentCache(int(app.config["FRAGMENT_CACHE_BYTES"]))
     app.extensions["answer_fragments"] = FragmentCache(int(app.config["ANSWER_CACHE_BYTES"]))
     app.jinja_env.globals["cached"] = cached
     app.jinja_env.globals["answers_key"] = answers_key
     app.jinja_env.globals["freeze"] = freeze
+    app.jinja_env.globals["label_ids"] = label_ids
     app.jinja_env.globals["repr"] = repr
     app.jinja_env.globals["layout_cached"] = layout_cached
     app.jinja_env.globals["url_for"] = url_for_cached
