@@ -416,6 +416,7 @@ class Engine:
             {label.id: compile_label(label) for label in rules.labels.values()}
         )
         self._texts = {label.id: self._prepare_texts(label) for label in rules.labels.values()}
+        self._by_day: dict[dt.date, Any] = {}
         self._signatures = {
             lid: tuple((kind, arg) for _cid, kind, arg in plan) for lid, plan in self._plans.items()
         }
@@ -444,22 +445,20 @@ class Engine:
         )
         here = {r.label.product for r in results}
         elsewhere: list[Elsewhere] = []
-        for product_id, per_region in self._product_regions:
+        for product_id, per_region in self._in_force_by_product(as_of):
             if product_id in here:
                 continue
             regions: list[ElsewhereRegion] = []
-            for other, labels in per_region:
+            for other, in_force, ids in per_region:
                 if other == region:
                     continue
-                in_force = [lb for lb in labels if self._in_force(lb, as_of)]
-                if in_force:
-                    # Only the status is needed here, so no explanation is built (the hot path of every check).
-                    best = "not_eligible"
-                    for lb in in_force:
-                        status = self.status(lb, facts)
-                        if _STATUS_RANK[status] < _STATUS_RANK[best]:
-                            best = status
-                    regions.append(ElsewhereRegion(other, best, tuple(lb.id for lb in in_force)))
+                # Only the status is needed here, so no explanation is built (the hot path of every check).
+                best = "not_eligible"
+                for lb in in_force:
+                    status = self.status(lb, facts)
+                    if _STATUS_RANK[status] < _STATUS_RANK[best]:
+                        best = status
+                regions.append(ElsewhereRegion(other, best, ids))
             if regions:
                 elsewhere.append(Elsewhere(product_id, tuple(regions)))
         return Result(
@@ -471,6 +470,29 @@ class Engine:
             approved_elsewhere=tuple(elsewhere),
         )
 
+    def _in_force_by_product(
+        self, as_of: dt.date
+    ) -> tuple[tuple[str, tuple[tuple[str, tuple[Label, ...], tuple[str, ...]], ...]], ...]:
+        """product -> ((region, labels in force, their ids), ...) on ``as_of``, regions without one left out.
+        Worked out once per day asked about (nearly always today), not on every check."""
+        plan = self._by_day.get(as_of)
+        if plan is None:
+            plan = tuple(
+                (
+                    product_id,
+                    tuple(
+                        (other, in_force, tuple(lb.id for lb in in_force))
+                        for other, labels in per_region
+                        if (in_force := tuple(lb for lb in labels if self._in_force(lb, as_of)))
+                    ),
+                )
+                for product_id, per_region in self._product_regions
+            )
+            if len(self._by_day) > 64:  # clinicians' as-of dates: keep a handful, never grow without bound
+                self._by_day.clear()
+            self._by_day[as_of] = plan
+        return plan
+
     def status(self, label: Label, facts: _Facts) -> str:
         """The label's status alone: the same outcomes as evaluate_label, without building the texts.
 
@@ -481,7 +503,16 @@ class Engine:
         status = facts.statuses.get(signature)
         if status is not None:
             return status
-        status = combine(facts.outcomes.get(key) or facts.outcome(*key) for key in signature)
+        # combine(), unrolled: the first criterion not met settles it (the hot path of every check).
+        status = "eligible"
+        outcomes = facts.outcomes
+        for key in signature:
+            outcome = outcomes.get(key) or facts.outcome(*key)
+            if outcome is NOT_MET:
+                status = "not_eligible"
+                break
+            if outcome is UNKNOWN:
+                status = "possible"
         facts.statuses[signature] = status
         return status
 
