@@ -345,3 +345,18 @@ def test_the_same_answers_from_different_places_and_days_are_not_mixed_up(
         assert api[0] == api[1], variant
         pages = [_same_page(_results(app.test_client(), answers, "zh-Hant")) for app in (cached, plain)]
         assert pages[0] == pages[1], variant
+
+
+def test_the_fast_template_gettext_keeps_escaping_and_percent_signs(pair: tuple[Flask, Flask]) -> None:
+    cached, _plain = pair
+    with cached.test_request_context("/"):
+        cached.preprocess_request()
+        render = cached.jinja_env.from_string
+        assert render('{{ _("Your results for %(region)s", region=v) }}').render(v="<b>") == (
+            "Your results for &lt;b&gt;"
+        )
+        assert render('{{ _("Using a screen 360 pixels wide, and text zoomed to 200%%.") }}').render() == (
+            "Using a screen 360 pixels wide, and text zoomed to 200%."
+        )
+        assert render('{{ _("Start now") }}').render() == "Start now"
+    assert "zoomed to 200%." in cached.test_client().get("/accessibility").get_data(as_text=True)

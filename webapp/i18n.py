@@ -19,6 +19,9 @@ from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, g, request
 from flask_babel import force_locale, get_locale
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -175,6 +178,14 @@ def _babel_locale(locale_id: str) -> Locale:
     return Locale.parse(locale_id)
 
 
+@pass_context
+def _template_gettext(context: Context, message: str, **variables: Any) -> str:
+    text = _translations().gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation from our own catalogs, formatted (escaped) below
+    return text % variables if variables or "%" in text else text
+
+
 def init_i18n(app: Flask) -> None:
     """Set the locale once per request and give Jinja the fast callables (after babel.init_app)."""
 
@@ -194,6 +205,9 @@ def init_i18n(app: Flask) -> None:
         lambda s, p, n: _translations().ngettext(s, p, n),
         newstyle=True,
     )
+    # Jinja's new-style gettext formats every message, even one without placeholders; a page calls it dozens
+    # of times. Same result, skipping the formatting when there is nothing to format ("%%" still becomes "%").
+    app.jinja_env.globals["gettext"] = _template_gettext
 
 
 def remember_choice(response: Any) -> Any:
