@@ -90,15 +90,15 @@ class LabelResult(NamedTuple):
         return self.label.product
 
 
-@dataclass(frozen=True, slots=True)
-class ElsewhereRegion:
+class ElsewhereRegion(NamedTuple):
+    """Tuples: built for every check, and used whole as a cache key (C-speed hashing and comparison)."""
+
     region: str
     status: str
     label_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Elsewhere:
+class Elsewhere(NamedTuple):
     product: str
     regions: tuple[ElsewhereRegion, ...]
 
