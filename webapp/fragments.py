@@ -154,7 +154,8 @@ def layout_cached(name: str, *key: Hashable, caller: Callable[[], str]) -> str:
     if request.url_rule is None or request.view_args or len(request.query_string) > 200:
         return caller()
     rules = current_app.extensions["engine"].rules
-    return fragments().get(("layout", name, rules, current_locale_id(), request.path, *key), caller)
+    where = (request.script_root, request.path)
+    return fragments().get(("layout", name, rules, current_locale_id(), where, *key), caller)
 
 
 def page_cached(template: str, **context: Any) -> str:
@@ -164,7 +165,8 @@ def page_cached(template: str, **context: Any) -> str:
     if request.url_rule is None or request.view_args or len(request.query_string) > 200:
         return render_template(template, **context)
     rules = current_app.extensions["engine"].rules
-    key = ("page", template, rules, current_locale_id(), request.path, request.query_string, *context.items())
+    where = (request.script_root, request.path, request.query_string)
+    key = ("page", template, rules, current_locale_id(), where, *context.items())
     return fragments().get(key, lambda: render_template(template, **context))
 
 
@@ -199,7 +201,6 @@ def init_fragments(app: Flask) -> None:
     app.extensions["answer_fragments"] = FragmentCache(int(app.config["ANSWER_CACHE_BYTES"]))
     app.jinja_env.globals["cached"] = cached
     app.jinja_env.globals["answers_key"] = answers_key
-    app.jinja_env.globals["freeze"] = freeze
     app.jinja_env.globals["label_ids"] = label_ids
     app.jinja_env.globals["repr"] = repr
     app.jinja_env.globals["layout_cached"] = layout_cached

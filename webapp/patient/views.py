@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ..eligibility.practice import residence_place
-from ..fragments import fragments, page_cached
+from ..fragments import answer_fragments, fragments, page_cached
 from ..i18n import current_locale_id, gettext, names
 from . import bp
 from .answers import (
@@ -63,9 +63,11 @@ def _render_form(
     status: int = 200,
     notice: str | None = None,
     key: Hashable | None = None,
+    per_answers: bool = False,
 ) -> tuple[str, int]:
     """The form page. ``form`` may be a factory, called only when the form's HTML must be rendered: with a
-    ``key`` naming everything the form is made of, that HTML is rendered once per key and language."""
+    ``key`` naming everything the form is made of, that HTML is rendered once per key and language (in the
+    cache of answer-dependent fragments when the form holds someone's answers)."""
     rules = engine().rules
 
     def body() -> tuple[Markup, Markup, bool]:
@@ -79,7 +81,8 @@ def _render_form(
     if key is None:
         before, after, has_errors = body()
     else:
-        before, after, has_errors = fragments().get(("check-form", rules, current_locale_id(), key), body)
+        cache = answer_fragments() if per_answers else fragments()
+        before, after, has_errors = cache.get(("check-form", rules, current_locale_id(), key), body)
     html = render_template("patient/check.html", form_before=before, form_after=after, has_errors=has_errors)
     return html, status
 
@@ -170,7 +173,7 @@ def check() -> Any:
         return form
 
     # Everything the form's HTML is made of besides the rules and the language (the day bounds the as-of date).
-    return _render_form(build, key=(repr(state), invalid, clinician, today()))
+    return _render_form(build, key=(repr(state), invalid, clinician, today()), per_answers=state is not None)
 
 
 def _pairs(state: dict[str, Any]) -> list[tuple[str, str]]:
