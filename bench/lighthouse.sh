@@ -12,7 +12,8 @@ PORT=${PORT:-5089}
 INSTANCE_PATH=$(mktemp -d) FLASK_RATELIMIT_ENABLED=false .venv/bin/gunicorn --workers 2 \
   --bind "127.0.0.1:$PORT" --daemon --pid "$LH_DIR/gunicorn.pid" 'webapp:create_app()'
 trap 'kill "$(cat "$LH_DIR/gunicorn.pid")"' EXIT
-sleep 2
+# Wait for the app (a cold start can take a few seconds), rather than a fixed sleep.
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 COOKIE=$(.venv/bin/python - <<'PY'
 import os
 from webapp import create_app
@@ -25,9 +26,14 @@ PY
 )
 FLAGS="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic"
 for page in check results; do
-  CHROME_PATH=/usr/bin/chromium "$LH_DIR/node_modules/.bin/lighthouse" "http://127.0.0.1:$PORT/$page" --quiet \
-    --output=json --output-path="$LH_DIR/$page.json" --only-categories=performance,accessibility,best-practices \
-    --extra-headers="{\"Cookie\": \"$COOKIE\"}" --chrome-flags="$FLAGS" >/dev/null 2>&1
+  # Chromium's first start on a cold machine sometimes fails: one more try before giving up.
+  for attempt in 1 2; do
+    rm -f "$LH_DIR/$page.json"
+    CHROME_PATH=/usr/bin/chromium "$LH_DIR/node_modules/.bin/lighthouse" "http://127.0.0.1:$PORT/$page" --quiet \
+      --output=json --output-path="$LH_DIR/$page.json" --only-categories=performance,accessibility,best-practices \
+      --extra-headers="{\"Cookie\": \"$COOKIE\"}" --chrome-flags="$FLAGS" >/dev/null 2>&1 && break
+    [ "$attempt" = 2 ] && { echo "lighthouse failed twice on /$page" >&2; exit 1; }
+  done
   python3 -c "
 import json, sys
 c = json.load(open('$LH_DIR/$page.json'))['categories']
