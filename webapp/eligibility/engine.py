@@ -417,6 +417,10 @@ class Engine:
         )
         self._texts = {label.id: self._prepare_texts(label) for label in rules.labels.values()}
         self._by_day: dict[dt.date, Any] = {}
+        self._explain_keys = {
+            label.id: tuple((step, self._explain_key(label, step)) for step in self._plans[label.id])
+            for label in rules.labels.values()
+        }
         self._signatures = {
             lid: tuple((kind, arg) for _cid, kind, arg in plan) for lid, plan in self._plans.items()
         }
@@ -517,7 +521,15 @@ class Engine:
         return status
 
     def evaluate_label(self, label: Label, facts: _Facts) -> LabelResult:
-        criteria = tuple(self._explain(label, step, facts) for step in self._plans[label.id])
+        # Each step's explanation, found once per evaluation under its key (worked out at start-up).
+        explained = facts.explained
+        found: list[CriterionResult] = []
+        for step, key in self._explain_keys[label.id]:
+            c = explained.get(key)
+            if c is None:
+                c = explained[key] = self._explain_new(label, *step, facts)
+            found.append(c)
+        criteria = tuple(found)
         status = combine(c.outcome for c in criteria)
         decided_by: list[str] = []
         if status == "possible":
@@ -529,14 +541,11 @@ class Engine:
     # -- explanations: one criterion at a time, in plain words ---------------------------------------------------
     # Texts depend on the criterion and the outcome, not on the person, so they are built once at start-up.
     # Within one evaluation a criterion shared by several labels (exposed:PI, ...) is explained once.
-    def _explain(self, label: Label, step: Step, f: _Facts) -> CriterionResult:
-        cid, kind, arg = step
-        # The same kind and argument give the same explanation, except that line counts show the label's word.
-        key = (kind, arg, label.line_word) if kind in ("min_prior_lines", "max_prior_lines") else (kind, arg)
-        cached = f.explained.get(key)
-        if cached is None:
-            cached = f.explained[key] = self._explain_new(label, cid, kind, arg, f)
-        return cached
+    @staticmethod
+    def _explain_key(label: Label, step: Step) -> tuple[Any, ...]:
+        """The same kind and argument give the same explanation, except that line counts show the label's word."""
+        _cid, kind, arg = step
+        return (kind, arg, label.line_word) if kind in ("min_prior_lines", "max_prior_lines") else (kind, arg)
 
     def _explain_new(self, label: Label, cid: str, kind: str, arg: Any, f: _Facts) -> CriterionResult:
         outcome = f.outcome(kind, arg)
