@@ -136,3 +136,33 @@ def test_settling_an_unknown_never_changes_eligible_or_not_eligible(
     for label_id, status in before.items():
         if status != "possible":
             assert after[label_id] == status, (label_id, status, after[label_id])
+
+
+@SETTINGS
+@given(answers_st, st.one_of(st.none(), region_st), date_st)
+def test_approved_elsewhere_agrees_with_evaluating_each_region(
+    a: Answers, region: str | None, day: dt.date
+) -> None:
+    """The fast path (statuses only, one per distinct set of criteria, plans kept per day) gives, for every
+    product and region, the best status that evaluating that region in full gives, and the same labels."""
+    result = ENGINE.evaluate(a, region, day)
+    here = {r.label.product for r in result.results}
+    for entry in result.approved_elsewhere:
+        assert entry.product not in here
+        for other in entry.regions:
+            assert other.region != region
+            full = [
+                r for r in ENGINE.evaluate(a, other.region, day).results if r.label.product == entry.product
+            ]
+            assert tuple(r.label.id for r in sorted(full, key=lambda r: r.label.id)) == tuple(
+                sorted(other.label_ids)
+            )
+            assert other.status == min((r.status for r in full), key=STATUSES.index)
+    # And nothing is left out: every product in force in another region is listed, unless it is here.
+    listed = {(e.product, r.region) for e in result.approved_elsewhere for r in e.regions}
+    for other in RULES.regions:
+        if other == region:
+            continue
+        for r in ENGINE.evaluate(a, other, day).results:
+            if r.label.product not in here:
+                assert (r.label.product, other) in listed

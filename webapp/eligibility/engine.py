@@ -153,7 +153,6 @@ class _Facts:
         self._cache: dict[str, Outcome] = {}
         self.outcomes: dict[tuple[str, Any], Outcome] = {}
         self.explained: dict[Any, CriterionResult] = {}  # per evaluation: criteria shared between labels
-        self.statuses: dict[tuple[tuple[str, Any], ...], str] = {}  # per evaluation: status per criteria set
 
     def outcome(self, kind: str, arg: Any) -> Outcome:
         """One compiled criterion's outcome, cached: labels share most criteria (exposed:PI, ...)."""
@@ -449,20 +448,33 @@ class Engine:
         )
         here = {r.label.product for r in results}
         elsewhere: list[Elsewhere] = []
-        for product_id, per_region in self._in_force_by_product(as_of):
+        # Only statuses are needed here, so no explanation is built (the hot path of every check). Labels
+        # in force elsewhere share a few distinct sets of criteria: each set's status is worked out once.
+        signatures, by_product = self._in_force_by_product(as_of)
+        ranks: list[int | None] = [None] * len(signatures)
+        outcomes, outcome = facts.outcomes, facts.outcome
+        for product_id, per_region in by_product:
             if product_id in here:
                 continue
             regions: list[ElsewhereRegion] = []
-            for other, in_force, ids in per_region:
+            for other, indexes, ids in per_region:
                 if other == region:
                     continue
-                # Only the status is needed here, so no explanation is built (the hot path of every check).
-                best = "not_eligible"
-                for lb in in_force:
-                    status = self.status(lb, facts)
-                    if _STATUS_RANK[status] < _STATUS_RANK[best]:
-                        best = status
-                regions.append(ElsewhereRegion(other, best, ids))
+                best = 2
+                for i in indexes:
+                    rank = ranks[i]
+                    if rank is None:  # combine(), unrolled: the first criterion not met settles it
+                        rank = 0
+                        for key in signatures[i]:
+                            found = outcomes.get(key) or outcome(*key)
+                            if found is NOT_MET:
+                                rank = 2
+                                break
+                            if found is UNKNOWN:
+                                rank = 1
+                        ranks[i] = rank
+                    best = min(best, rank)
+                regions.append(ElsewhereRegion(other, STATUSES[best], ids))
             if regions:
                 elsewhere.append(Elsewhere(product_id, tuple(regions)))
         return Result(
@@ -474,51 +486,27 @@ class Engine:
             approved_elsewhere=tuple(elsewhere),
         )
 
-    def _in_force_by_product(
-        self, as_of: dt.date
-    ) -> tuple[tuple[str, tuple[tuple[str, tuple[Label, ...], tuple[str, ...]], ...]], ...]:
-        """product -> ((region, labels in force, their ids), ...) on ``as_of``, regions without one left out.
-        Worked out once per day asked about (nearly always today), not on every check."""
+    def _in_force_by_product(self, as_of: dt.date) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """On ``as_of``: the distinct criteria sets (signatures) of the labels in force, and product ->
+        ((region, indexes of its labels' signatures, their label ids), ...), regions without a label in force
+        left out. Worked out once per day asked about (nearly always today), not on every check."""
         plan = self._by_day.get(as_of)
         if plan is None:
-            plan = tuple(
-                (
-                    product_id,
-                    tuple(
-                        (other, in_force, tuple(lb.id for lb in in_force))
-                        for other, labels in per_region
-                        if (in_force := tuple(lb for lb in labels if self._in_force(lb, as_of)))
-                    ),
-                )
-                for product_id, per_region in self._product_regions
-            )
+            index: dict[tuple[Any, ...], int] = {}
+            by_product = []
+            for product_id, per_region in self._product_regions:
+                regions = []
+                for other, labels in per_region:
+                    in_force = [lb for lb in labels if self._in_force(lb, as_of)]
+                    if in_force:
+                        sigs = tuple(index.setdefault(self._signatures[lb.id], len(index)) for lb in in_force)
+                        regions.append((other, sigs, tuple(lb.id for lb in in_force)))
+                by_product.append((product_id, tuple(regions)))
+            plan = (tuple(index), tuple(by_product))
             if len(self._by_day) > 64:  # clinicians' as-of dates: keep a handful, never grow without bound
                 self._by_day.clear()
             self._by_day[as_of] = plan
         return plan
-
-    def status(self, label: Label, facts: _Facts) -> str:
-        """The label's status alone: the same outcomes as evaluate_label, without building the texts.
-
-        Many labels ask the same things (say, triple-class exposure and three prior lines), so within one
-        evaluation the status is worked out once per distinct set of criteria.
-        """
-        signature = self._signatures[label.id]
-        status = facts.statuses.get(signature)
-        if status is not None:
-            return status
-        # combine(), unrolled: the first criterion not met settles it (the hot path of every check).
-        status = "eligible"
-        outcomes = facts.outcomes
-        for key in signature:
-            outcome = outcomes.get(key) or facts.outcome(*key)
-            if outcome is NOT_MET:
-                status = "not_eligible"
-                break
-            if outcome is UNKNOWN:
-                status = "possible"
-        facts.statuses[signature] = status
-        return status
 
     def evaluate_label(self, label: Label, facts: _Facts) -> LabelResult:
         # Each step's explanation, found once per evaluation under its key (worked out at start-up).
