@@ -19,23 +19,13 @@ from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_I
 from webapp.patient.forms import NOT_LISTED
 
 from .conftest import make_app, migrate
+from .test_patient import TYPICAL_ANSWERS
 
 # Answer sets in the API's shape (what the form leaves in the session), chosen to cover every branch of the
 # results page: each status, unknowns, a hypothetical (under control), a residence elsewhere, a place not
 # covered, a past day (clinician mode), Chinese-language regions.
 ANSWER_SETS: list[dict[str, Any]] = [
-    {
-        "region": "US",
-        "residence": "SG",
-        "adult": True,
-        "relapsed_or_refractory": True,
-        "prior_lines": 3,
-        "drugs": ["bortezomib", "lenalidomide"],
-        "exposed_classes": {"anti-CD38": None},
-        "refractory": {"bortezomib": False, "lenalidomide": True},
-        "progressed_on_last": None,
-        "prior_bcma_car_t": False,
-    },
+    TYPICAL_ANSWERS,  # treated in the US, living in Singapore, one "not sure"
     {
         "region": "CN",
         "prior_lines": 3,
