@@ -114,13 +114,15 @@ class Result:
 
 
 def combine(outcomes: Iterable[Outcome]) -> str:
-    """The status of a label from its criteria (design brief section 3)."""
-    seen = set(outcomes)
-    if NOT_MET in seen:
-        return "not_eligible"
-    if UNKNOWN in seen:
-        return "possible"
-    return "eligible"
+    """The status of a label from its criteria (design brief section 3): the first criterion not met settles
+    it (the rest are not even worked out); else any unknown makes it possible; else eligible."""
+    status = "eligible"
+    for outcome in outcomes:
+        if outcome is NOT_MET:
+            return "not_eligible"
+        if outcome is UNKNOWN:
+            status = "possible"
+    return status
 
 
 # Plain-words phrases for the label's counting word; the label's own word is shown (design brief section 3).
@@ -463,16 +465,9 @@ class Engine:
                 best = 2
                 for i in indexes:
                     rank = ranks[i]
-                    if rank is None:  # combine(), unrolled: the first criterion not met settles it
-                        rank = 0
-                        for key in signatures[i]:
-                            found = outcomes.get(key) or outcome(*key)
-                            if found is NOT_MET:
-                                rank = 2
-                                break
-                            if found is UNKNOWN:
-                                rank = 1
-                        ranks[i] = rank
+                    if rank is None:
+                        status = combine(outcomes.get(key) or outcome(*key) for key in signatures[i])
+                        rank = ranks[i] = _STATUS_RANK[status]
                     best = min(best, rank)
                 regions.append(ElsewhereRegion(other, STATUSES[best], ids))
             if regions:
