@@ -147,26 +147,32 @@ def answers_key(row: Mapping[str, Any]) -> Hashable:
     return repr((row.get("status"), row.get("criteria"), row.get("decided_by")))
 
 
+def _page_key() -> tuple[Hashable, ...] | None:
+    """The rules, language and address of this page, as the start of a key; None (never cache) for pages
+    whose address holds data (a saved summary's token, a label id), unknown addresses and long query strings."""
+    if request.url_rule is None or request.view_args or len(request.query_string) > 200:
+        return None
+    rules = current_app.extensions["engine"].rules
+    return (rules, current_locale_id(), request.script_root, request.path)
+
+
 def layout_cached(name: str, *key: Hashable, caller: Callable[[], str]) -> str:
     """``{% call layout_cached("footer") %}``: a block of the layout that depends on the language, the rules
-    and the page's address only, rendered once per page. Pages whose address holds data (a saved summary's
-    token, a label id), unknown addresses and long query strings are rendered every time."""
-    if request.url_rule is None or request.view_args or len(request.query_string) > 200:
+    and the page's address only (and ``key``), rendered once per page (see ``_page_key``)."""
+    page = _page_key()
+    if page is None:
         return caller()
-    rules = current_app.extensions["engine"].rules
-    where = (request.script_root, request.path)
-    return fragments().get(("layout", name, rules, current_locale_id(), where, *key), caller)
+    return fragments().get(("layout", name, *page, *key), caller)
 
 
 def page_cached(template: str, **context: Any) -> str:
-    """A whole page that depends on the language, the rules, its address and ``context`` only (no form, no
-    session): rendered once per key, with the same exceptions as ``layout_cached``. ``context`` values must
+    """A whole page that depends on the language, the rules, its address with its query string, and
+    ``context`` only (no form, no session): rendered once per key (see ``_page_key``). ``context`` values must
     be hashable; they are part of the key."""
-    if request.url_rule is None or request.view_args or len(request.query_string) > 200:
+    page = _page_key()
+    if page is None:
         return render_template(template, **context)
-    rules = current_app.extensions["engine"].rules
-    where = (request.script_root, request.path, request.query_string)
-    key = ("page", template, rules, current_locale_id(), where, *context.items())
+    key = ("page", template, *page, request.query_string, *context.items())
     return fragments().get(key, lambda: render_template(template, **context))
 
 
