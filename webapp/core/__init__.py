@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-from flask_babel import format_date
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..eligibility.texts import N_
 from ..extensions import db
 from ..fragments import page_cached, url_for_cached
-from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, current_locale_id, gettext, remember_choice, render
+from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render
 
 bp = Blueprint("core", __name__)
 # Messages for API errors that do not come from the API's own validation (routing, limits, crashes).
@@ -74,12 +72,6 @@ def _switch_url(code: str) -> str:
         return url_for_cached("core.home", lang=code)
 
 
-@functools.lru_cache(maxsize=32)
-def _reviewed(rules: Any, _locale: str) -> str:
-    """The rules' review date in words, once per rules and language (the locale is part of the key)."""
-    return format_date(rules.last_reviewed, "long")
-
-
 def register_hooks(app: Flask) -> None:
     app.after_request(remember_choice)
 
@@ -93,7 +85,7 @@ def register_hooks(app: Flask) -> None:
             "switch_url": _switch_url,
             "render": render,
             "rules_version": rules.version,
-            "rules_reviewed": _reviewed(rules, current_locale_id()),
+            "rules_reviewed": rules.last_reviewed,  # a date: the (cached) footer formats it
             "contact_email": app.config["CONTACT_EMAIL"],
         }
 
