@@ -74,7 +74,7 @@ def anonymize_ip(address: str | None) -> str:
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    # One pass over the headers already set, then appends: setdefault() per header costs ten times more.
+    # One pass over the headers already set, then appends: a setdefault() per header costs several times more.
     present = {name.lower() for name, _value in headers}
     for name, lower, value in DEFAULT_HEADERS:
         if lower not in present:

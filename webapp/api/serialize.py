@@ -392,10 +392,10 @@ def result_json(
                 encode(_result_tail(rules, label, result.as_of, residence)),
             ),
         )
-        if answer_cache is None or answers_key is None:
+        if answers_key is None:
             dynamic = _dynamic_json(r, cache, rules, locale)
         else:
-            dynamic = answer_cache.get(
+            dynamic = answer_cache.get(  # type: ignore[union-attr]
                 ("api-dynamic", rules, label.id, answers_key, locale),
                 lambda r=r: _dynamic_json(r, cache, rules, locale),
             )
