@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from .loader import ID_RE, REGION_RE, RulesError, _read_toml, _rel, _Table
 from .model import (
@@ -45,6 +45,7 @@ from .model import (
     StepOption,
 )
 
+T = TypeVar("T")
 URL_RE = re.compile(r"^https?://\S+$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 CR_KINDS = ("CR or better", "sCR")
@@ -147,6 +148,20 @@ def _entries(top: _Table, key: str) -> list[Any]:
     return top.get(key, list, required=False, default=[])
 
 
+def _each(
+    top: _Table, key: str, what: str, build: Callable[[_Table, str], T], seen: set[str] | None = None
+) -> list[T]:
+    """Every entry of the array ``key`` of ``top``, built by ``build(entry, id)``: each id well formed and
+    unique (within ``seen``, when several arrays share ids), every key of each entry read."""
+    seen = set() if seen is None else seen
+    built = []
+    for i, raw in enumerate(_entries(top, key)):
+        t, entry_id = _entry(raw, top.file, what, i, seen)
+        built.append(build(t, entry_id))
+        t.done()
+    return built
+
+
 def _entry(raw: Any, file: str, what: str, index: int, seen: set[str]) -> tuple[_Table, str]:
     t = _Table(raw, file, f"{what}[{index}]")
     fid = _text(t, "id")
@@ -174,60 +189,39 @@ def _load_product_practice(
     if pid not in products:
         raise top.err("product", f"unknown product {pid!r}; add rules/products/{pid}.toml first")
 
-    caveats: list[Caveat] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(_entries(top, "caveats")):
-        t, cid = _entry(raw, file, "caveat", i, seen)
-        caveats.append(
-            Caveat(
-                id=cid,
-                product=pid,
-                topic=t.choice("topic", CAVEAT_TOPICS) or "",
-                regions=_regions(t, "regions", rules_regions),
-                dates=_dates(t),
-                text=_text(t, "text"),
-                source=_source(t),
-                boxed=t.get("boxed", bool, required=False, default=False),
-            )
+    def caveat(t: _Table, cid: str) -> Caveat:
+        return Caveat(
+            id=cid,
+            product=pid,
+            topic=t.choice("topic", CAVEAT_TOPICS) or "",
+            regions=_regions(t, "regions", rules_regions),
+            dates=_dates(t),
+            text=_text(t, "text"),
+            source=_source(t),
+            boxed=t.get("boxed", bool, required=False, default=False),
         )
-        t.done()
 
-    costs: list[Cost] = []
-    seen = set()
-    for i, raw in enumerate(_entries(top, "costs")):
-        t, cost_id = _entry(raw, file, "cost", i, seen)
-        costs.append(_cost(t, cost_id, pid, rules_regions))
-        t.done()
-
-    evidence: list[EvidenceResult] = []
-    seen = set()
-    for i, raw in enumerate(_entries(top, "evidence")):
-        t, eid = _entry(raw, file, "evidence", i, seen)
-        evidence.append(_evidence(t, eid, pid, labels))
-        t.done()
-
-    availability: list[Availability] = []
-    seen = set()
-    for i, raw in enumerate(_entries(top, "availability")):
-        t, aid = _entry(raw, file, "availability", i, seen)
+    def availability(t: _Table, aid: str) -> Availability:
         region = _text(t, "region")
         if region not in rules_regions:
             raise t.err("region", f"unknown region {region!r}")
-        availability.append(
-            Availability(
-                id=aid,
-                product=pid,
-                region=region,
-                aspect=t.choice("aspect", AVAILABILITY_ASPECTS) or "",
-                status=t.choice("status", AVAILABILITY_STATUSES) or "",
-                dates=_dates(t),
-                text=_text(t, "text"),
-                source=_source(t),
-            )
+        return Availability(
+            id=aid,
+            product=pid,
+            region=region,
+            aspect=t.choice("aspect", AVAILABILITY_ASPECTS) or "",
+            status=t.choice("status", AVAILABILITY_STATUSES) or "",
+            dates=_dates(t),
+            text=_text(t, "text"),
+            source=_source(t),
         )
-        t.done()
+
+    caveats = _each(top, "caveats", "caveat", caveat)
+    costs = _each(top, "costs", "cost", lambda t, cost_id: _cost(t, cost_id, pid, rules_regions))
+    evidence = _each(top, "evidence", "evidence", lambda t, eid: _evidence(t, eid, pid, labels))
+    available = _each(top, "availability", "availability", availability)
     top.done()
-    return caveats, costs, evidence, availability
+    return caveats, costs, evidence, available
 
 
 def _cost(t: _Table, cost_id: str, pid: str, rules_regions: Mapping[str, Region]) -> Cost:
@@ -371,35 +365,35 @@ def _load_region_access(
         return None if REGION_RE.match(value) else "must be an ISO 3166-1 alpha-2 code"
 
     covers = top.strings("covers", check=iso) or (region,)
-    steps: list[AccessStep] = []
-    seen: set[str] = set()
-    for section, key in (("region", "steps"), ("international", "international")):
-        for i, raw in enumerate(_entries(top, key)):
-            t, sid = _entry(raw, file, "step" if section == "region" else "international step", i, seen)
-            steps.append(_step(t, sid, region, section, with_kinds=section == "region"))
-            t.done()
+    step_ids: set[str] = set()  # one id space for both kinds of step
+    steps = _each(
+        top, "steps", "step", lambda t, sid: _step(t, sid, region, "region", with_kinds=True), step_ids
+    )
+    steps += _each(
+        top,
+        "international",
+        "international step",
+        lambda t, sid: _step(t, sid, region, "international", with_kinds=False),
+        step_ids,
+    )
     if not any(s.section == "region" for s in steps):
         raise top.err("steps", "list the access steps for this region, in order")
-    coverage: list[Coverage] = []
-    seen = set()
-    for i, raw in enumerate(_entries(top, "coverage")):
-        t, cid = _entry(raw, file, "coverage", i, seen)
 
-        def known_product(value: str) -> str | None:
-            return None if value in products else f"unknown product {value!r}"
+    def known_product(value: str) -> str | None:
+        return None if value in products else f"unknown product {value!r}"
 
-        coverage.append(
-            Coverage(
-                cid,
-                region,
-                _kinds(t),
-                _dates(t),
-                _text(t, "text"),
-                _source(t),
-                products=t.strings("products", check=known_product),
-            )
+    def coverage_entry(t: _Table, cid: str) -> Coverage:
+        return Coverage(
+            cid,
+            region,
+            _kinds(t),
+            _dates(t),
+            _text(t, "text"),
+            _source(t),
+            products=t.strings("products", check=known_product),
         )
-        t.done()
+
+    coverage = _each(top, "coverage", "coverage", coverage_entry)
     top.done()
     return region, covers, steps, coverage
 
@@ -407,10 +401,8 @@ def _load_region_access(
 def _load_routes(path: Path, root: Path, rules_regions: Mapping[str, Region]) -> list[AccessStep]:
     file = _rel(path, root)
     top = _Table(_read_toml(path, root), file, "elsewhere")
-    routes: list[AccessStep] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(_entries(top, "routes")):
-        t, rid = _entry(raw, file, "route", i, seen)
+
+    def route(t: _Table, rid: str) -> AccessStep:
         region = _text(t, "region", required=False)  # empty: not tied to one region (e.g. WHO's registry)
         if region and region not in rules_regions:
             raise t.err("region", f"unknown region {region!r}")
@@ -418,22 +410,21 @@ def _load_routes(path: Path, root: Path, rules_regions: Mapping[str, Region]) ->
         step = _step(t, rid, region, "route", with_kinds=False)
         if not step.url:
             raise t.err("url", "a special route needs the address a person can use")
-        routes.append(
-            AccessStep(
-                step.id,
-                region,
-                "route",
-                step.kinds,
-                step.dates,
-                step.heading,
-                step.text,
-                step.source,
-                step.options,
-                step.url,
-                kind,
-            )
+        return AccessStep(
+            step.id,
+            region,
+            "route",
+            step.kinds,
+            step.dates,
+            step.heading,
+            step.text,
+            step.source,
+            step.options,
+            step.url,
+            kind,
         )
-        t.done()
+
+    routes = _each(top, "routes", "route", route)
     top.done()
     return routes
 
