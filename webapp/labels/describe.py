@@ -18,21 +18,12 @@ from flask_babel import format_date, get_locale
 from markupsafe import Markup, escape
 
 from ..eligibility.dates import PartialDate
-from ..eligibility.model import CLASS_IDS, Label, Rules
+from ..eligibility.model import CLASS_IDS, CRITERION_KEYS, Label, Rules
 from ..eligibility.texts import N_
 from ..i18n import gettext, names, ngettext
 
 # Criterion rows in the order a clinician reads a label (the same order as the engine's trace).
-CRITERION_ORDER: tuple[str, ...] = (
-    "relapsed_or_refractory",
-    "adult",
-    "min_prior_lines",
-    "max_prior_lines",
-    "exposed",
-    "refractory",
-    "progressed_on_last",
-    "no_prior_bcma_car_t",
-)
+CRITERION_ORDER: tuple[str, ...] = ("relapsed_or_refractory", *CRITERION_KEYS)
 CRITERION_NAMES: dict[str, str] = {
     "relapsed_or_refractory": N_("Disease status"),
     "adult": N_("Age"),

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request, url_for
 
 from ..api.serialize import label_data
-from ..eligibility.model import CLASS_IDS, Label, Rules
+from ..eligibility.model import CLASS_IDS, CRITERION_KEYS, Label, Rules
 from ..i18n import gettext, names
 from . import bp
 from .describe import (
@@ -259,13 +259,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "state_today",
     "regimen",
     "line_word",
-    "adult",
-    "min_prior_lines",
-    "max_prior_lines",
-    "exposed",
-    "refractory",
-    "progressed_on_last",
-    "no_prior_bcma_car_t",
+    *CRITERION_KEYS,  # one column per criterion a label may set, in the model's order
     "unknown",
     "indication_lang",
     "indication",
