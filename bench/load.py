@@ -23,19 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.http_bench import BIN, stop  # noqa: E402 - after the path set-up
+from bench.http_bench import BIN, CHECK_BODY, stop  # noqa: E402 - after the path set-up
 from bench.http_bench import start as start_gunicorn  # noqa: E402 - after the path set-up
 
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test").replace("+psycopg", "")
-ANSWERS = {
-    "region": "CN",
-    "prior_lines": 3,
-    "drugs": ["bortezomib", "lenalidomide"],
-    "relapsed_or_refractory": True,
-    "adult": True,
-}
+ANSWERS = CHECK_BODY  # the same check as the HTTP benchmark's
 FORM = {
     "region": "US",
     "residence": "SG",
