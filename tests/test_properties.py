@@ -166,3 +166,27 @@ def test_approved_elsewhere_agrees_with_evaluating_each_region(
         for r in ENGINE.evaluate(a, other, day).results:
             if r.label.product not in here:
                 assert (r.label.product, other) in listed
+
+
+def _criteria_by_key(a: Answers, day: dt.date) -> dict[tuple[Any, ...], str]:
+    """Every criterion of every label in force on ``day``, all regions: its key -> an exact, typed picture of
+    everything else it holds (repr tells True from 1 and a list from a tuple)."""
+    out: dict[tuple[Any, ...], str] = {}
+    for region in RULES.regions:
+        for r in ENGINE.evaluate(a, region, day).results:
+            for c in r.criteria:
+                picture = repr(c._replace(key=()))
+                assert out.setdefault(c.key, picture) == picture, (r.label.id, c.key)
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers_st, answers_st, date_st)
+def test_equal_criterion_keys_mean_equal_criteria(a: Answers, b: Answers, day: dt.date) -> None:
+    """Rendered criteria are cached under ``CriterionResult.key`` (the API's JSON, the results page's rows):
+    whoever gets a key, from whichever label and answers, gets the same criterion in every other field."""
+    first, second = _criteria_by_key(a, day), _criteria_by_key(b, day)
+    for key in first.keys() & second.keys():
+        assert first[key] == second[key], key
+    for key in first:
+        hash(key)  # usable as a key as it is

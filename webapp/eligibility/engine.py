@@ -51,23 +51,14 @@ class Answers:
     progressed_on_last: bool | None = None
     prior_bcma_car_t: bool | None = None
 
-    def cache_key(self) -> tuple[Any, ...]:
-        """Every answer, as a hashable value: equal keys mean equal answers, orders included (a label's
-        evaluation is a function of the label and this), for caches of what is built from an evaluation."""
-        return (
-            self.adult,
-            self.prior_lines,
-            self.drugs,
-            tuple(self.exposed_classes.items()),
-            tuple(self.refractory.items()),
-            self.relapsed_or_refractory,
-            self.progressed_on_last,
-            self.prior_bcma_car_t,
-        )
-
 
 class CriterionResult(NamedTuple):
-    """One criterion of one label, evaluated. A tuple: built dozens of times per check, so it must be cheap."""
+    """One criterion of one label, evaluated. A tuple: built dozens of times per check, so it must be cheap.
+
+    ``key`` is everything the other fields are made of, as a small hashable tuple (the criterion's kind and
+    argument, the label's counting word for line counts, the outcome, and the answers it read): equal keys
+    mean equal results, for caches of what is rendered from a criterion (tests/test_properties.py holds the
+    engine to it). Only the rules object is not in it: a cache key adds that."""
 
     id: str
     outcome: Outcome
@@ -77,6 +68,7 @@ class CriterionResult(NamedTuple):
     note: Msg | None = None
     decided_by: str | None = None
     missing_data: bool = False
+    key: tuple[Any, ...] = ()
 
 
 class LabelResult(NamedTuple):
@@ -510,7 +502,7 @@ class Engine:
         for step, key in self._explain_keys[label.id]:
             c = explained.get(key)
             if c is None:
-                c = explained[key] = self._explain_new(label, *step, facts)
+                c = explained[key] = self._explain_new(label, *step, key, facts)
             found.append(c)
         criteria = tuple(found)
         status = combine(c.outcome for c in criteria)
@@ -530,7 +522,11 @@ class Engine:
         _cid, kind, arg = step
         return (kind, arg, label.line_word) if kind in ("min_prior_lines", "max_prior_lines") else (kind, arg)
 
-    def _explain_new(self, label: Label, cid: str, kind: str, arg: Any, f: _Facts) -> CriterionResult:
+    def _explain_new(
+        self, label: Label, cid: str, kind: str, arg: Any, key: tuple[Any, ...], f: _Facts
+    ) -> CriterionResult:
+        """The criterion explained; ``key`` is its explanation key, to which the result's own key adds the
+        outcome and every answer read here (types included: an answer is a bool, an int or None by kind)."""
         outcome = f.outcome(kind, arg)
         texts = self._texts[label.id][cid]
         a = f.a
@@ -538,7 +534,17 @@ class Engine:
             return texts["result"]
         if kind in _YES_NO_TEXTS:
             answer = a.prior_bcma_car_t if kind == "no_prior_bcma_car_t" else getattr(a, kind)
-            return CriterionResult(cid, outcome, answer, True, texts[outcome], None, _DECIDED_BY[kind])
+            return CriterionResult(
+                cid,
+                outcome,
+                answer,
+                True,
+                texts[outcome],
+                None,
+                _DECIDED_BY[kind],
+                False,
+                (*key, outcome, answer),
+            )
         if kind in ("min_prior_lines", "max_prior_lines"):
             n = a.prior_lines
             if n is None:
@@ -547,21 +553,43 @@ class Engine:
                 text = Msg.of(
                     texts["template"], answer=Msg.count(_ANSWER_PHRASE, n), threshold=texts["threshold"]
                 )
-            return CriterionResult(cid, outcome, n, arg, text, texts["note"], "prior_lines")
+            return CriterionResult(
+                cid, outcome, n, arg, text, texts["note"], "prior_lines", False, (*key, outcome, n)
+            )
         if kind == "exposed":
             if arg in CLASS_IDS:
-                answer: Any = {
-                    "drugs": f.listed_of_class(arg) if f.listed is not None else None,
-                    "class": a.exposed_classes.get(arg),
-                }
+                drugs = tuple(f.listed_of_class(arg)) if f.listed is not None else None
+                given = a.exposed_classes.get(arg)
+                answer: Any = {"drugs": list(drugs) if drugs is not None else None, "class": given}
                 return CriterionResult(
-                    cid, outcome, answer, arg, texts[outcome], None, f"exposed_classes.{arg}"
+                    cid,
+                    outcome,
+                    answer,
+                    arg,
+                    texts[outcome],
+                    None,
+                    f"exposed_classes.{arg}",
+                    False,
+                    (*key, outcome, drugs, given),
                 )
             answer = (arg in f.listed) if f.listed is not None else None
-            return CriterionResult(cid, outcome, answer, arg, texts[outcome], None, "drugs")
+            return CriterionResult(
+                cid, outcome, answer, arg, texts[outcome], None, "drugs", False, (*key, outcome, answer)
+            )
         never_had = outcome is NOT_MET and f.exposed(arg) is NOT_MET
         text = texts["never"] if never_had else texts[outcome]
-        return CriterionResult(cid, outcome, a.refractory.get(arg), arg, text, None, f"refractory.{arg}")
+        answer = a.refractory.get(arg)
+        return CriterionResult(
+            cid,
+            outcome,
+            answer,
+            arg,
+            text,
+            None,
+            f"refractory.{arg}",
+            False,
+            (*key, outcome, answer, never_had),
+        )
 
     def _prepare_texts(self, label: Label) -> dict[str, dict[Any, Any]]:
         out: dict[str, dict[Any, Any]] = {}
@@ -734,4 +762,5 @@ def _missing(key: str) -> CriterionResult:
             what=Msg.of(_MISSING_WHAT[key]),
         ),
         missing_data=True,
+        key=("missing", key),
     )
