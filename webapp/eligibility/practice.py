@@ -503,6 +503,16 @@ def residence_place(rules: Rules, residence: str | None) -> tuple[bool, str | No
     return (True, practice.region_of(residence) if practice is not None else None)
 
 
+def practice_case(place: tuple[bool, str | None], region: str) -> tuple[bool, bool]:
+    """All that select_practice reads of a place of residence (``residence_place``) for a label in
+    ``region``: whether the person lives outside it (the travel pathway applies), and whether no covered
+    region stands for their country (special routes, and every region's availability, apply). Most people
+    share a case (no residence given, or living where they want treatment), so caches of a label's practice
+    data are keyed by this, never by the country."""
+    given, home = place
+    return (given and home != region, given and home is None)
+
+
 def select_practice(
     rules: Rules, label: Label, as_of: dt.date, residence: str | None = None
 ) -> PracticeFacts:
@@ -524,15 +534,16 @@ def select_practice(
         (s for s in p.steps if s.region == region and s.section == "region" and product.kind in s.kinds),
         as_of,
     )
-    given, home = residence_place(rules, residence)  # nothing else of the residence is read below
-    if given and home != region:
+    # Nothing else of the residence is read below.
+    abroad, uncovered = practice_case(residence_place(rules, residence), region)
+    if abroad:
         steps += _holding((s for s in p.steps if s.region == region and s.section == "international"), as_of)
-    if given and home is None:
+    if uncovered:
         steps += _holding(p.routes, as_of)
     evidence = _holding((e for e in p.evidence if label.id in e.labels), as_of)
     availability = _holding((a for a in p.availability if a.product == product.id), as_of)
     # Where the person's country is not covered, every covered region's status helps them compare.
-    availability = [a for a in availability if a.region == region or (given and home is None)]
+    availability = [a for a in availability if a.region == region or uncovered]
     return PracticeFacts(
         caveats=tuple(caveats),
         prices=prices,
