@@ -17,16 +17,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .eligibility.texts import Msg
 from .i18n import current_locale_id
 
 T = TypeVar("T")
@@ -102,17 +98,22 @@ def answer_fragments() -> FragmentCache:
     return current_app.extensions["answer_fragments"]
 
 
-@pass_context
 def cached(
-    context: Context, name: str, *key: Hashable, caller: Callable[[], str], per_answers: bool = False
+    name: str,
+    *key: Hashable,
+    caller: Callable[[], str],
+    scope: tuple[Hashable, ...] | None = None,
+    per_answers: bool = False,
 ) -> str:
-    """``{% call cached("name", key...) %}...{% endcall %}``: the block's HTML, rendered once per key.
+    """``{% call cached("name", key..., scope=fragment_scope) %}...{% endcall %}``: the block's HTML, rendered
+    once per key.
 
-    Caches only where the view put a ``fragment_scope`` in the context: a tuple naming the rules and every
-    input of the page's data that the block's key does not (the day, the residence). Elsewhere (the print
-    view of a saved summary, whose data is a stored snapshot) the block is simply rendered.
+    Caches only with a ``scope``, which the view puts in the context as ``fragment_scope``: a tuple naming the
+    rules and every input of the page's data that the block's key does not (the day, the script root).
+    Without one (the print view of a saved summary, whose data is a stored snapshot) the block is simply
+    rendered. (The scope is an argument, not read from the template context: Jinja gives a function that
+    reads the context, called in a loop, a fresh copy of the context on every call.)
     """
-    scope = context.get("fragment_scope")
     if not scope:
         return caller()
     cache = answer_fragments() if per_answers else fragments()
@@ -120,31 +121,6 @@ def cached(
     # as many fragments fit. caller() is the block rendered by the autoescaping template, so it is safe HTML.
     html = cache.get(("html", name, scope, current_locale_id(), *key), lambda: str(caller()).encode())
     return Markup(html.decode())  # noqa: S704 - autoescaped template output, see above
-
-
-def freeze(value: Any) -> Hashable:
-    """A hashable, exact stand-in for a criterion's parts: equal results mean equal values (types tagged, so a
-    list never looks like a dict, nor True like 1; Names and Outcome are immutable and compare by value)."""
-    if isinstance(value, Msg):
-        params = tuple((k, freeze(v)) for k, v in value.params.items())
-        return (Msg, value.id, params, value.plural, value.n)
-    if isinstance(value, dict | MappingProxyType):
-        return (dict, tuple((k, freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(freeze(v) for v in value))
-    if isinstance(value, bool | float):
-        return (type(value), value)  # True == 1 == 1.0 in a dict key, but not in JSON
-    return value
-
-
-def answers_key(row: Mapping[str, Any]) -> Hashable:
-    """What one result row's answer-dependent part is made of, as a key: the evaluated answers when the view
-    put them in the row (``Answers.cache_key()``), else the row's status, criteria and open questions
-    (JSON types, for which ``repr`` is exact)."""
-    given = row.get("answers_key")
-    if given is not None:
-        return given
-    return repr((row.get("status"), row.get("criteria"), row.get("decided_by")))
 
 
 def _page_key() -> tuple[Hashable, ...] | None:
@@ -197,17 +173,10 @@ def url_for_cached(endpoint: str, **values: Any) -> str:
     return fragments().get(key, lambda: url_for(endpoint, **values))
 
 
-def label_ids(rows: Iterable[Mapping[str, Any]]) -> tuple[Any, ...]:
-    """The label ids of a card's rows, as a key."""
-    return tuple(row["label_id"] for row in rows)
-
-
 def init_fragments(app: Flask) -> None:
     app.extensions["fragments"] = FragmentCache(int(app.config["FRAGMENT_CACHE_BYTES"]))
     app.extensions["answer_fragments"] = FragmentCache(int(app.config["ANSWER_CACHE_BYTES"]))
     app.jinja_env.globals["cached"] = cached
-    app.jinja_env.globals["answers_key"] = answers_key
-    app.jinja_env.globals["label_ids"] = label_ids
     app.jinja_env.globals["repr"] = repr
     app.jinja_env.globals["layout_cached"] = layout_cached
     app.jinja_env.globals["url_for"] = url_for_cached

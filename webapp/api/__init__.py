@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..eligibility import CLASS_IDS, Engine
 from ..eligibility.texts import N_
-from ..fragments import answer_fragments, fragments
+from ..fragments import fragments
 from ..i18n import LANGUAGES, gettext, names, normalize_lang, request_accept_lang, use_locale
 from .schema import BodyError, parse_body, parse_check
 from .serialize import label_data, product_brief, result_json
@@ -77,9 +77,7 @@ def check() -> Any:
         return errors_response(errors, 400, _error_lang(data))
     result = engine().evaluate(req.answers, req.region, req.as_of)
     with use_locale(LANGUAGES[req.lang]):
-        body = result_json(
-            engine(), result, req.residence, fragments(), req.answers, answer_fragments(), lang=req.lang
-        )
+        body = result_json(engine(), result, req.residence, fragments(), lang=req.lang)
     return current_app.response_class(body + b"\n", mimetype="application/json")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import safe_dumps
-from ..eligibility import Answers, Engine, Label, Result
+from ..eligibility import STATUSES, Engine, Label, Result
 from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
 from ..eligibility.model import (
@@ -20,9 +20,9 @@ from ..eligibility.model import (
     Product,
     Rules,
 )
-from ..eligibility.practice import PracticeFacts, residence_place, select_practice
+from ..eligibility.practice import PracticeFacts, practice_case, residence_place, select_practice
 from ..eligibility.texts import N_
-from ..fragments import FragmentCache, freeze
+from ..fragments import FragmentCache
 from ..i18n import current_locale_id, gettext, names, render
 
 
@@ -312,21 +312,40 @@ def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: s
 
 
 class LazyResult(dict):  # type: ignore[type-arg]
-    """One result whose answer-free part (label, sources, caveats, cost, steps, evidence) is built on first
-    use: a results page whose cached blocks all hit never builds it. Reads like the plain dict."""
+    """One result whose criteria, and whose answer-free part (label, sources, caveats, cost, steps,
+    evidence), are each built on first use: a results page whose cached pieces all hit builds neither. Reads
+    like the plain dict. For the results page's caches (webapp/patient/cards.py): ``criteria_keys``, the
+    evaluated criteria's keys (``CriterionResult.key``, which name everything a criterion is made of), and
+    ``verdict_key``, all that the start of a row's verdict reads (its status, its open questions, and the keys
+    of the criteria that no answer can decide), and ``outcomes``, each criterion's outcome."""
 
-    __slots__ = ("_fill",)
+    __slots__ = ("_fills", "criteria_keys", "outcomes", "verdict_key")
 
-    def __init__(self, data: dict[str, Any], fill: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        fills: list[tuple[frozenset[str], Callable[[], dict[str, Any]]]],
+        criteria_keys: tuple[Any, ...] = (),
+        verdict_key: tuple[Any, ...] = (),
+        outcomes: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(data)
-        self._fill: Callable[[], dict[str, Any]] | None = fill
+        self._fills = fills
+        self.criteria_keys = criteria_keys
+        self.verdict_key = verdict_key
+        self.outcomes = outcomes
+
+    def _fill_all(self) -> None:
+        while self._fills:
+            self.update(self._fills.pop()[1]())
 
     def __missing__(self, key: str) -> Any:
-        fill, self._fill = self._fill, None
-        if fill is None:
-            raise KeyError(key)
-        self.update(fill())
-        return self[key]
+        for i, (keys, fill) in enumerate(self._fills):
+            if key in keys:
+                del self._fills[i]
+                self.update(fill())
+                return self[key]
+        raise KeyError(key)
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         try:
@@ -334,21 +353,71 @@ class LazyResult(dict):  # type: ignore[type-arg]
         except KeyError:
             return default
 
+    # Whatever reads the whole dict gets all of it.
+    def __iter__(self) -> Any:
+        self._fill_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill_all()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._fill_all()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._fill_all()
+        return super().items()
+
+    def values(self) -> Any:
+        self._fill_all()
+        return super().values()
+
+    def __eq__(self, other: object) -> bool:
+        self._fill_all()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# What _result_tail adds to a result besides its brief (which a lazy result holds from the start).
+_TAIL_KEYS = frozenset(("label", "caveats", "cost", "access_steps", "evidence", "availability", "source"))
+
 
 def result_data(
     engine: Engine, result: Result, residence: str | None = None, lazy: bool = False
 ) -> dict[str, Any]:
-    """The check's answer as JSON-ready dicts. With ``lazy``, each result's answer-free part is built only
-    when read (the live results page, whose cached blocks rarely need it)."""
+    """The check's answer as JSON-ready dicts. With ``lazy``, each result's criteria and answer-free part are
+    built only when read (the live results page, whose cached pieces rarely need them)."""
     rules = engine.rules
     if lazy:
-        results: list[dict[str, Any]] = [
-            LazyResult(
-                {**_result_head(rules, r.label), **_result_dynamic(r), **_result_brief(rules, r.label)},
-                lambda label=r.label: _result_tail(rules, label, result.as_of, residence),
+        results: list[dict[str, Any]] = []
+        for r in result.results:
+            brief = _result_brief(rules, r.label)
+            results.append(
+                LazyResult(
+                    {
+                        **_result_head(rules, r.label),
+                        "status": r.status,
+                        "decided_by": list(r.decided_by),
+                        **brief,
+                    },
+                    [
+                        (
+                            frozenset(("criteria",)),
+                            lambda r=r: {"criteria": [criterion_data(c) for c in r.criteria]},
+                        ),
+                        (
+                            _TAIL_KEYS,
+                            lambda label=r.label: _result_tail(rules, label, result.as_of, residence),
+                        ),
+                    ],
+                    tuple(c.key for c in r.criteria),
+                    (r.status, r.decided_by, tuple(c.key for c in r.criteria if c.missing_data)),
+                    tuple(c.outcome.value for c in r.criteria),
+                )
             )
-            for r in result.results
-        ]
     else:
         results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
     return {
@@ -363,20 +432,17 @@ def result_json(
     result: Result,
     residence: str | None,
     cache: FragmentCache,
-    answers: Answers | None = None,
-    answer_cache: FragmentCache | None = None,
     **extra: Any,
 ) -> bytes:
     """``result_data`` (plus ``extra`` keys) as UTF-8 JSON: the same bytes as serializing it, built faster.
 
     Each result's answer-free parts (the label, its source, caveats, cost, steps, evidence) are serialized
-    once per label, day, residence and locale; given the ``answers`` that were evaluated, its status and
-    criteria are serialized once per label, answers and locale in ``answer_cache`` (a cache of its own, so
-    that many people's answers never push out what everyone shares). Fragments are kept as bytes, and the
-    body is joined once.
+    once per label, day, locale and what the residence means for the label (``practice_case``). Each
+    criterion's JSON is kept under the criterion's key (``CriterionResult.key``: everything it is made of),
+    shared by everyone whose answers evaluate alike (a few hundred keys, where whole answer sets are
+    countless). Fragments are kept as bytes, and the body is joined once.
     """
     rules, locale = engine.rules, current_locale_id()
-    answers_key = answers.cache_key() if answers is not None and answer_cache is not None else None
     place = residence_place(rules, residence)
 
     def encode(obj: dict[str, Any]) -> bytes:
@@ -386,19 +452,13 @@ def result_json(
     for i, r in enumerate(result.results):
         label = r.label
         head, tail = cache.get(
-            ("api-result", rules, label.id, result.as_of, place, locale),
+            ("api-result", rules, label.id, result.as_of, practice_case(place, label.region), locale),
             lambda label=label: (
                 encode(_result_head(rules, label)),
                 encode(_result_tail(rules, label, result.as_of, residence)),
             ),
         )
-        if answers_key is None:
-            dynamic = _dynamic_json(r, cache, rules, locale)
-        else:
-            dynamic = answer_cache.get(  # type: ignore[union-attr]
-                ("api-dynamic", rules, label.id, answers_key, locale),
-                lambda r=r: _dynamic_json(r, cache, rules, locale),
-            )
+        dynamic = _dynamic_json(r, cache, rules, locale)
         parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")
     # Where else each product is approved, and with what status: the same for many people (frozen data).
     elsewhere = cache.get(
@@ -410,25 +470,17 @@ def result_json(
 
 
 def _dynamic_json(r: LabelResult, cache: FragmentCache, rules: Rules, locale: str) -> bytes:
-    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under a frozen copy
-    of the criterion: many people share them (every adult who answered "yes" gets the same "adult" one)."""
+    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under its key: many
+    people share them (every adult who answered "yes" gets the same "adult" one)."""
     criteria = b",".join(
-        cache.get(
-            ("api-criterion", rules, locale, *(freeze(part) for part in c)),
-            lambda c=c: safe_dumps(criterion_data(c)).encode(),
-        )
+        cache.get(("api-criterion", rules, locale, c.key), lambda c=c: safe_dumps(criterion_data(c)).encode())
         for c in r.criteria
     )
-    return b"".join(
-        (
-            b'"status":',
-            safe_dumps(r.status).encode(),
-            b',"criteria":[',
-            criteria,
-            b'],"decided_by":',
-            safe_dumps(list(r.decided_by)).encode(),
-        )
-    )
+    decided_by = safe_dumps(list(r.decided_by)).encode() if r.decided_by else b"[]"
+    return b"".join((_STATUS_JSON[r.status], criteria, b'],"decided_by":', decided_by))
+
+
+_STATUS_JSON = {s: b'"status":' + safe_dumps(s).encode() + b',"criteria":[' for s in STATUSES}
 
 
 def _result_top(result: Result, residence: str | None) -> dict[str, Any]:

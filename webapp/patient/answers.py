@@ -58,11 +58,7 @@ def evaluate_data(req: CheckRequest, region: str | None, **changes: Any) -> dict
     eng = engine()
     answers = dataclasses.replace(req.answers, **changes) if changes else req.answers
     result = eng.evaluate(answers, region, req.as_of)
-    data = result_data(eng, result, req.residence, lazy=True)
-    key = answers.cache_key()
-    for row in data["results"]:
-        row["answers_key"] = key  # what the row's answer-dependent part is made of (webapp/fragments.py)
-    return data
+    return result_data(eng, result, req.residence, lazy=True)
 
 
 def therapies(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -15,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..eligibility.practice import residence_place
 from ..fragments import answer_fragments, fragments, page_cached
-from ..i18n import current_locale_id, gettext, names
+from ..i18n import current_locale_id, gettext, names, present
 from . import bp
 from .answers import (
     SESSION_ANSWERS,
@@ -29,6 +28,7 @@ from .answers import (
     therapies,
     today,
 )
+from .display import nice_date
 from .forms import (
     NOT_LISTED,
     UNSURE,
@@ -45,7 +45,7 @@ from .summary import answer_rows
 
 
 def _clinician() -> bool:
-    return request.values.get("clinician") == "1" or bool((session.get(SESSION_FORM) or {}).get("as_of"))
+    return present(request.values, "clinician") == "1" or bool((session.get(SESSION_FORM) or {}).get("as_of"))
 
 
 def _form(**kwargs: Any) -> CheckForm:
@@ -242,7 +242,7 @@ def results() -> Any:
         return redirect(url_for("patient.check"))
 
     chosen = region
-    viewing = request.args.get("region")
+    viewing = present(request.args, "region")
     if viewing not in rules.regions or viewing == chosen:
         viewing = None
     shown = viewing or chosen
@@ -265,7 +265,7 @@ def results() -> Any:
         chosen_name=names(rules.regions[chosen].names) if chosen else None,
         viewing=viewing,
         under_control=under_control,
-        as_of=format_date(req.as_of, "long"),
+        as_of=nice_date(req.as_of),
         as_of_is_today=req.as_of == today(),
         rules=rules,
         can_save="summaries.save" in has and not viewing,
@@ -273,8 +273,10 @@ def results() -> Any:
         pdf_url=url_for("summaries.pdf_current") if "summaries.pdf_current" in has else None,
         summary_days=current_app.config.get("SUMMARY_DAYS"),
         routes=[] if shown else _routes(req.as_of),
-        # Everything the cards' answer-free blocks are made of besides the label (webapp/fragments.py).
-        fragment_scope=(rules, req.as_of, residence_place(rules, req.residence)),
+        # Everything the page's cached pieces are made of besides their own keys (webapp/fragments.py), and
+        # all that the cards' practice facts read of the residence (webapp/patient/cards.py).
+        fragment_scope=(rules, req.as_of, request.script_root),
+        fragment_place=residence_place(rules, req.residence),
     )
 
 
