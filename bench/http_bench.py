@@ -160,13 +160,21 @@ def session_cookie(answers: dict[str, object] | None = None) -> str:
 
 
 def session_cookies(pool: list[dict[str, object]]) -> list[str]:
+    """One signed session per answer set, as the form leaves it: the answers, and the CSRF token of the form
+    they were sent with (Flask-WTF's random hex, a different one per person). Without the token every
+    results page would mint one and send the whole session back, which no one coming from the form causes."""
     from webapp import create_app
     from webapp.patient.answers import SESSION_ANSWERS
 
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     name = app.config["SESSION_COOKIE_NAME"]
-    return [f"{name}={serializer.dumps({SESSION_ANSWERS: answers})}" for answers in pool]
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    rng = random.Random(7)
+    return [
+        f"{name}={serializer.dumps({SESSION_ANSWERS: answers, field: f'{rng.getrandbits(160):040x}'})}"
+        for answers in pool
+    ]
 
 
 def rss_of_workers(master: int) -> list[float]:
