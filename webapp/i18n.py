@@ -19,8 +19,8 @@ from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, g, request
 from flask_babel import force_locale, get_locale
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -85,8 +85,14 @@ def lang_from_header(raw: str) -> str | None:
     return _from_accept_language(parse_accept_header(raw, LanguageAccept))
 
 
+def present(values: Any, key: str) -> Any:
+    """``values.get(key)`` for Werkzeug's request dicts, without their cost when the key is absent: their
+    ``get`` raises and catches an HTTP exception then (several per request, on the hot path)."""
+    return values.get(key) if key in values else None
+
+
 def request_accept_lang() -> str | None:
-    raw = request.headers.get("Accept-Language")
+    raw = present(request.headers, "Accept-Language")
     if not raw:
         return None
     # Long headers (rare, and a way to fill the cache) are parsed without it.
@@ -98,8 +104,8 @@ def choose_lang() -> str:
     if "lang_code" in g:
         return g.lang_code
     code = (
-        normalize_lang(request.args.get("lang"))
-        or normalize_lang(request.cookies.get(current_app.config["LANG_COOKIE"]))
+        normalize_lang(present(request.args, "lang"))
+        or normalize_lang(present(request.cookies, current_app.config["LANG_COOKIE"]))
         or request_accept_lang()
         or "en"
     )
@@ -178,12 +184,24 @@ def _babel_locale(locale_id: str) -> Locale:
     return Locale.parse(locale_id)
 
 
-@pass_context
-def _template_gettext(context: Context, message: str, **variables: Any) -> str:
+# Jinja's own new-style callables take the whole template context: in a loop, or in a block that sets a
+# variable, each call then builds a derived copy of the context first. These take only the evaluation context
+# (all they read is whether autoescaping is on), with the same results.
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
     text = _translations().gettext(message)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704 - a translation from our own catalogs, formatted (escaped) below
     return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = _translations().ngettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation from our own catalogs, formatted (escaped) below
+    return text % variables
 
 
 def init_i18n(app: Flask) -> None:
@@ -207,14 +225,20 @@ def init_i18n(app: Flask) -> None:
     )
     # Jinja's new-style gettext formats every message, even one without placeholders; a page calls it dozens
     # of times. Same result, skipping the formatting when there is nothing to format ("%%" still becomes "%").
-    app.jinja_env.globals["gettext"] = _template_gettext
+    # `_` is bound directly (Jinja's `_` looks `gettext` up in the context on every call).
+    for name, func in (
+        ("gettext", _template_gettext),
+        ("_", _template_gettext),
+        ("ngettext", _template_ngettext),
+    ):
+        app.jinja_env.globals[name] = func
 
 
 def remember_choice(response: Any) -> Any:
     """After a request with a valid ``lang`` parameter, keep the choice in a cookie (the switcher)."""
-    code = normalize_lang(request.args.get("lang"))
+    code = normalize_lang(present(request.args, "lang"))
     cookie = current_app.config["LANG_COOKIE"]
-    if code and request.cookies.get(cookie) != code:
+    if code and present(request.cookies, cookie) != code:
         response.set_cookie(
             cookie,
             code,
