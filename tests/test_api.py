@@ -6,8 +6,10 @@ import datetime as dt
 import json
 from typing import Any
 
+import flask
 import jsonschema
 import pytest
+from flask.sessions import NullSession
 from openapi_spec_validator import validate
 
 CHECK = "/api/v1/check"
@@ -291,6 +293,25 @@ def test_no_cookies_and_no_csrf_token_needed(app) -> None:
     response = post(client, OK)
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_session_cookie_sent_along_is_not_read_or_renewed(app) -> None:
+    """The API takes no cookies: a browser that has a session cookie for the site gets the same answer, and
+    the response neither sets a cookie nor varies on one (so a shared cache may keep it)."""
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["answers"] = {"region": "CN"}
+    response = post(client, OK)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert response.json == post(app.test_client(use_cookies=False), OK).json
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = f"{name}={client.get_cookie(name).value}"
+    with app.test_request_context(CHECK, method="POST", headers={"Cookie": cookie}):
+        assert isinstance(flask.session, NullSession)  # not even decoded
+    with app.test_request_context("/", headers={"Cookie": cookie}):
+        assert not isinstance(flask.session, NullSession)
 
 
 def test_wrong_method_is_json_not_html(client) -> None:

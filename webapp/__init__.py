@@ -45,9 +45,16 @@ def _safe(text: str) -> str:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer built once per key instead of per request."""
+    """Flask's signed-cookie sessions, with the signing serializer built once per key instead of per request.
+    The JSON API takes no cookies (design brief section 4): its requests get Flask's null session, so a
+    cookie sent along is not even read, and nothing can be written to one."""
 
     _serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
