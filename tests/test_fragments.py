@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import ChoiceLoader, DictLoader
 
 from webapp.api.serialize import LazyResult, result_data, result_json
 from webapp.eligibility import Answers
-from webapp.fragments import FragmentCache, size_of
+from webapp.fragments import FragmentCache, render_spliced, size_of, splice
 from webapp.i18n import use_locale
+from webapp.patient import cards
 from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
 from webapp.patient.forms import NOT_LISTED
 
@@ -177,6 +179,42 @@ def test_results_pages_are_the_same_with_and_without_the_cache(
         assert _same_page(_results(a, answers, "en", "&region=JP")) == _same_page(
             _results(b, answers, "en", "&region=JP")
         )
+
+
+def test_spliced_pages_are_the_same_as_pages_rendered_as_text(
+    pair: tuple[Flask, Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The results page puts its cards' bytes in place of markers (fragments.render_spliced): the same bytes
+    as the page rendered as one text, for every answer set and language, and no marker left over."""
+    cached, _plain = pair
+    client = cached.test_client()
+    spliced = {(i, lang): _results(client, a, lang) for i, a in enumerate(ANSWER_SETS) for lang in LANGS}
+    monkeypatch.setattr(cards, "splice", lambda piece: None)
+    for (i, lang), page in spliced.items():
+        assert "\x00" not in page
+        assert _same_page(page) == _same_page(_results(client, ANSWER_SETS[i], lang)), (i, lang)
+
+
+def test_a_spliced_piece_inside_a_cached_block_is_not_kept(pair: tuple[Flask, Flask]) -> None:
+    """A marker stands for one page's bytes: a cached block holding one is shown, never kept for the next."""
+    cached, _plain = pair
+    loader = cached.jinja_env.loader
+    source = (
+        '{% call cached("splice-test", 1, scope=scope) %}<p>{{ piece() }}</p>{% endcall %}'
+        '{% call cached("splice-test", 2, scope=scope) %}<p>plain</p>{% endcall %}'
+    )
+    cached.jinja_env.loader = ChoiceLoader([DictLoader({"splice-test.html": source}), loader])  # type: ignore[list-item]
+    try:
+        with cached.test_request_context("/"):
+            for _ in range(2):
+                body = render_spliced(
+                    "splice-test.html", scope=("s",), piece=lambda: splice(b"<b>\xe2\x80\x99</b>")
+                )
+                assert body == "<p><b>’</b></p><p>plain</p>".encode()
+        kept = [k for k in cached.extensions["fragments"].keys() if k[:2] == ("html", "splice-test")]
+        assert [k[-1] for k in kept] == [2]
+    finally:
+        cached.jinja_env.loader = loader
 
 
 def test_the_cache_is_used_and_keeps_languages_apart(pair: tuple[Flask, Flask]) -> None:

@@ -13,6 +13,9 @@ page (where the view put a ``fragment_scope`` in the context) each piece comes f
   shared by everyone whose answers evaluate alike (every adult who answered "yes" shares one line), so they
   go in the shared cache: no piece of a card is one person's.
 
+The pieces are kept as UTF-8, and while the results page renders (``fragments.render_spliced``) a card's bytes
+go into the page's bytes as they are, never decoded into the page's text to be encoded again.
+
 Elsewhere (a saved summary's snapshot, the print views) nothing is cached and every piece is rendered.
 ``card`` takes the page's scope as arguments, not from the template context: Jinja gives a function that
 reads the context, when called in a loop, a fresh copy of the context on every call.
@@ -27,7 +30,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from ..eligibility.practice import practice_case
-from ..fragments import FragmentCache, fragments
+from ..fragments import FragmentCache, fragments, splice
 from ..i18n import current_locale_id
 from . import bp
 from .display import label_region, region_name_of
@@ -49,10 +52,10 @@ def _module(name: str) -> Any:
     return module
 
 
-def _piece(cache: FragmentCache, key: tuple[Hashable, ...], build: Callable[[], str]) -> str:
-    """A piece's HTML from ``cache`` (kept as UTF-8, half the memory of most str with Chinese or a curly
-    quote), built on a miss. ``build`` returns the output of an autoescaping macro, so safe HTML."""
-    return cache.get(key, lambda: str(build()).encode()).decode()
+def _piece(cache: FragmentCache, key: tuple[Hashable, ...], build: Callable[[], str]) -> bytes:
+    """A piece's HTML as UTF-8 from ``cache`` (half the memory of most str with Chinese or a curly quote),
+    built on a miss. ``build`` returns the output of an autoescaping macro, so safe HTML."""
+    return cache.get(key, lambda: str(build()).encode())
 
 
 @bp.app_template_global()
@@ -133,7 +136,8 @@ def card(
             lambda: m.card_end(result, rows, hl, region),
         )
     )
-    return Markup("".join(parts))  # noqa: S704 - joined outputs of autoescaping macros
+    html = b"".join(parts)
+    return splice(html) or Markup(html.decode())  # noqa: S704 - joined outputs of autoescaping macros
 
 
 def _reasons(row: Mapping[str, Any]) -> list[int]:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ..eligibility.practice import residence_place
-from ..fragments import answer_fragments, fragments, page_cached
+from ..fragments import answer_fragments, fragments, page_cached, render_spliced
 from ..i18n import current_locale_id, gettext, names, present
 from . import bp
 from .answers import (
@@ -254,7 +254,7 @@ def results() -> Any:
         data = evaluate_data(req, shown, relapsed_or_refractory=True)
     sections = therapies(data["results"])
     has = current_app.view_functions
-    return render_template(
+    return render_spliced(
         "patient/results.html",
         data=data,
         sections=sections,
