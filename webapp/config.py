@@ -40,8 +40,9 @@ class Defaults:
     SUMMARY_DAYS = 30
     CONTACT_EMAIL = "labels@example.org"
     # Rendered fragments (webapp/fragments.py), at most this many bytes per worker, least recently used going
-    # first; 0 turns a cache off. What everyone shares (a label's blocks on a day, in a language), and, kept
-    # apart and small, what one set of answers produced (a page seen again, the same answers through the API).
+    # first; 0 turns a cache off. What everyone shares (a label's blocks on a day, in a language, the pieces of
+    # cards and API answers keyed by evaluated criteria), and, kept apart and small, a form holding someone's
+    # answers (the form seen again after a mistake or a change).
     # The defaults keep a worker under 80 MB (issue 12); a host with memory to spare can raise them.
     FRAGMENT_CACHE_BYTES = 4 * 1024 * 1024
     ANSWER_CACHE_BYTES = 512 * 1024
