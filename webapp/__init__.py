@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -49,6 +50,9 @@ class SessionInterface(SecureCookieSessionInterface):
     The JSON API takes no cookies (design brief section 4): its requests get Flask's null session, so a
     cookie sent along is not even read, and nothing can be written to one."""
 
+    # The same HMAC-SHA1 as Flask's default (its _lazy_sha1 wraps hashlib.sha1 in a Python function, which
+    # sends hmac down its pure-Python path); hashlib's own function is computed in OpenSSL. Same cookies.
+    digest_method = staticmethod(hashlib.sha1)
     _serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
 
     def open_session(self, app: Flask, request: Any) -> Any:
