@@ -149,6 +149,7 @@ class _NotKept(Exception):
 # every page.
 _SPLICE_MARK = "\x00splice:"
 _SPLICE_ATTR = "_maa_splice"
+_SPLICE_RE = re.compile(_SPLICE_MARK + "([0-9a-f]+):([0-9]+)\x00")  # compiled once: the token changes
 
 
 def splice(piece: bytes) -> Markup | None:
@@ -173,10 +174,15 @@ def render_spliced(template: str, **context: Any) -> bytes:
         delattr(g, _SPLICE_ATTR)
     if not pieces:
         return html.encode()
-    parts = re.split(f"{_SPLICE_MARK}{token}:(\\d+)\x00", html)
+    parts = _SPLICE_RE.split(html)  # text, (token, index, text)...
     out = [parts[0].encode()]
-    for i in range(1, len(parts), 2):
-        out += (pieces[int(parts[i])], parts[i + 1].encode())
+    for i in range(1, len(parts), 3):
+        marker_token, index, text = parts[i : i + 3]
+        if marker_token == token:
+            out.append(pieces[int(index)])
+        else:  # not this page's marker (there are none): left as it was
+            out.append(f"{_SPLICE_MARK}{marker_token}:{index}\x00".encode())
+        out.append(text.encode())
     return b"".join(out)
 
 
