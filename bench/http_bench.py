@@ -179,6 +179,16 @@ def session_cookies(pool: list[dict[str, object]]) -> list[str]:
     ]
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (/proc/stat: user, nice, system, idle, iowait, irq, softirq, steal);
+    empty where there is no /proc."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return []
+
+
 def rss_of_workers(master: int) -> list[float]:
     out = subprocess.run(["ps", "--ppid", str(master), "-o", "rss="], capture_output=True, text=True).stdout
     return [int(x) / 1024 for x in out.split()]
@@ -259,13 +269,22 @@ def main() -> None:
             "c0 results, varied, no cache": (cold_url + "/results", str(pages), None),
         }
         figures: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cases}
+        before = cpu_times()
         for _ in range(ROUNDS):  # interleaved rounds
             for name, (url, script, headers) in cases.items():
                 figures[name].append(wrk(url, script, headers))
+        after = cpu_times()
         print(
             f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn 2 sync workers, limits off;"
             f" varied = each request one of {POOL} distinct answer sets"
         )
+        if before and after:
+            total = sum(after) - sum(before)
+            steal = after[7] - before[7] if len(after) > 7 else 0
+            print(
+                f"CPU time taken by the hypervisor (steal) during the runs: {steal / total:.0%}"
+                " (a shared machine: figures from runs far apart are not comparable; the ratios are)"
+            )
         summary = {}
         for name, runs in figures.items():
             rps = statistics.median(r[0] for r in runs)
