@@ -386,23 +386,29 @@ _TAIL_KEYS = frozenset(("label", "caveats", "cost", "access_steps", "evidence", 
 
 
 def result_data(
-    engine: Engine, result: Result, residence: str | None = None, lazy: bool = False
+    engine: Engine,
+    result: Result,
+    residence: str | None = None,
+    lazy: bool = False,
+    cache: FragmentCache | None = None,
 ) -> dict[str, Any]:
     """The check's answer as JSON-ready dicts. With ``lazy``, each result's criteria and answer-free part are
-    built only when read (the live results page, whose cached pieces rarely need them)."""
+    built only when read (the live results page, whose cached pieces rarely need them); with a ``cache``
+    too, each label's heading data is made once per locale there (the live rules only)."""
     rules = engine.rules
     if lazy:
         results: list[dict[str, Any]] = []
+        locale = current_locale_id()
         for r in result.results:
-            brief = _result_brief(rules, r.label)
+            label = r.label
+
+            def make(label: Label = label) -> tuple[dict[str, Any], dict[str, Any]]:
+                return _result_head(rules, label), _result_brief(rules, label)
+
+            head, brief = cache.get(("result-brief", rules, label.id, locale), make) if cache else make()
             results.append(
                 LazyResult(
-                    {
-                        **_result_head(rules, r.label),
-                        "status": r.status,
-                        "decided_by": list(r.decided_by),
-                        **brief,
-                    },
+                    {**head, "status": r.status, "decided_by": list(r.decided_by), **brief},
                     [
                         (
                             frozenset(("criteria",)),

@@ -17,6 +17,7 @@ from flask import current_app, session
 from ..api.schema import CheckRequest, parse_check
 from ..api.serialize import product_brief, result_data
 from ..eligibility import STATUSES, Engine, Rules
+from ..fragments import fragments
 from .forms import NOT_LISTED
 
 SESSION_ANSWERS = "answers"
@@ -58,7 +59,7 @@ def evaluate_data(req: CheckRequest, region: str | None, **changes: Any) -> dict
     eng = engine()
     answers = dataclasses.replace(req.answers, **changes) if changes else req.answers
     result = eng.evaluate(answers, region, req.as_of)
-    return result_data(eng, result, req.residence, lazy=True)
+    return result_data(eng, result, req.residence, lazy=True, cache=fragments())
 
 
 def therapies(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
