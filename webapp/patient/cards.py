@@ -39,17 +39,20 @@ CARD = "patient/_card.html"
 TRACE = "patient/_trace.html"
 
 
-def _module(name: str) -> Any:
-    """The template's macros, made once per app (each import would rebuild them). With templates reloading
-    (debug), the template is looked up each time, so an edited template shows."""
-    env = current_app.jinja_env
+def _modules() -> tuple[Any, Any]:
+    """The macros of ``_card.html`` and ``_trace.html``, made once per app (each import would rebuild them).
+    With templates reloading (debug), the templates are looked up each time, so an edited template shows."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    env = app.jinja_env
     if env.auto_reload:
-        return env.get_template(name).module
-    modules = current_app.extensions.setdefault("card_modules", {})
-    module = modules.get(name)
-    if module is None:
-        module = modules[name] = env.get_template(name).module
-    return module
+        return env.get_template(CARD).module, env.get_template(TRACE).module
+    modules = app.extensions.get("card_modules")
+    if modules is None:
+        modules = app.extensions["card_modules"] = (
+            env.get_template(CARD).module,
+            env.get_template(TRACE).module,
+        )
+    return modules
 
 
 def _piece(cache: FragmentCache, key: tuple[Hashable, ...], build: Callable[[], str]) -> bytes:
@@ -75,7 +78,7 @@ def card(
     residence, as ``residence_place`` gives it); without them nothing is cached."""
     rows = list(rows) if rows else [result]
     hl = heading_level or 3
-    m, t = _module(CARD), _module(TRACE)
+    m, t = _modules()
     region = region_name_of(label_region(result))
     several = len(rows) > 1
     if not scope or place is None:
