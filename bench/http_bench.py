@@ -189,6 +189,19 @@ def cpu_times() -> list[int]:
         return []
 
 
+def machine() -> str:
+    """What ran the benchmark: the CPUs and the Python. The ratios depend on the machine (a quieter or
+    faster CPU speeds the bare app more than the real one), so runs are compared on the same kind."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    cpus = os.cpu_count() or 0
+    return f"{cpus} CPUs{f' ({model})' if model else ''}, Python {sys.version.split()[0]}"
+
+
 def rss_of_workers(master: int) -> list[float]:
     out = subprocess.run(["ps", "--ppid", str(master), "-o", "rss="], capture_output=True, text=True).stdout
     return [int(x) / 1024 for x in out.split()]
@@ -274,6 +287,7 @@ def main() -> None:
             for name, (url, script, headers) in cases.items():
                 figures[name].append(wrk(url, script, headers))
         after = cpu_times()
+        print(f"machine: {machine()}")
         print(
             f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn 2 sync workers, limits off;"
             f" varied = each request one of {POOL} distinct answer sets"
@@ -283,7 +297,8 @@ def main() -> None:
             steal = after[7] - before[7] if len(after) > 7 else 0
             print(
                 f"CPU time taken by the hypervisor (steal) during the runs: {steal / total:.0%}"
-                " (a shared machine: figures from runs far apart are not comparable; the ratios are)"
+                " (requests/s from runs far apart are not comparable; ratios from one run are, on the same kind"
+                " of machine)"
             )
         summary = {}
         for name, runs in figures.items():
