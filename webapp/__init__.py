@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
-from .config import ROOT, Defaults
+from .config import ROOT, Defaults, is_api_path
 from .eligibility import Engine, load_rules
 from .extensions import babel, csrf, db
 
@@ -56,7 +56,7 @@ class SessionInterface(SecureCookieSessionInterface):
     _serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             return self.make_null_session(app)
         return super().open_session(app, request)
 

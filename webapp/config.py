@@ -8,6 +8,12 @@ from typing import Any, ClassVar
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a request path belongs to the JSON API (design brief section 4): it takes no cookies, and its
+    errors, even routing ones, are answered in JSON."""
+    return path.startswith("/api/")
+
+
 class Defaults:
     SECRET_KEY: str | None = None
     # SQLALCHEMY_DATABASE_URI is filled in by create_app: DATABASE_URL, else SQLite in the instance folder.

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from ..config import is_api_path
 from ..eligibility.texts import N_
 from ..extensions import db
 from ..fragments import page_cached, url_for_cached
@@ -92,7 +93,7 @@ def register_hooks(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code = exc.code or 500
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             response = jsonify(errors={"_request": [gettext(API_ERRORS.get(code, API_ERRORS[400]))]})
         else:
             response = app.make_response(render_template("errors/error.html", code=code))
@@ -106,6 +107,6 @@ def register_hooks(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Any:
         log.exception("unhandled error")
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             return jsonify(errors={"_request": [gettext(API_ERRORS[500])]}), 500
         return render_template("errors/error.html", code=500), 500
