@@ -3,7 +3,8 @@
 The same gunicorn configuration (2 sync workers on 127.0.0.1, rate limits off) serves a bare Flask app and the
 real app; wrk drives each endpoint in turn, the rounds interleaved so drift on a shared machine hits all
 alike. The budgets compare with the bare app's small constant bodies (issue 12); for information the bare app
-also serves the very bytes of a check's answer and of a results page, the floor for sending that many bytes.
+also serves the very bytes of a check's answer and of a results page, the floor for sending that many bytes,
+and so does this app's own stack with no work (bench/stack_app.py): what is left of each budget for the work.
 Also: page weight as served (compressed, with every asset), start-up time (median of three starts), and RSS
 per worker after 1,000 requests. Only loopback addresses are used; every run is bounded in time.
 """
@@ -240,7 +241,7 @@ def main() -> None:
     real, real_port, _ = start("webapp:create_app()", env)
     # The same app with the fragment cache off: every fragment built on every request (the worst case).
     cold, cold_port, _ = start("webapp:create_app()", {**env, "FLASK_FRAGMENT_CACHE_BYTES": "0"})
-    bare = None
+    bare = stack = None
     try:
         scripts = Path(tempfile.mkdtemp())
         # The bare app also serves, as constant bodies, the very bytes of (b) and (c): the floor for those bytes.
@@ -257,7 +258,10 @@ def main() -> None:
             urllib.request.Request(real_url + "/results", headers={"Cookie": cookie}), timeout=10
         ) as r:
             same["BENCH_SAME_HTML"].write_bytes(r.read())
-        bare, bare_port, _ = start("bench.bare_app:app", {**env, **{k: str(v) for k, v in same.items()}})
+        same_env = {k: str(v) for k, v in same.items()}
+        bare, bare_port, _ = start("bench.bare_app:app", {**env, **same_env})
+        # This app's own stack (every hook and header) sending the same bytes with no work (bench/stack_app.py).
+        stack, stack_port, _ = start("bench.stack_app:app", {**env, **same_env})
         pool = answer_pool(POOL)
         one = scripts / "one.lua"
         one.write_text(lua_pick("POST", [json.dumps(CHECK_BODY)], "body"))
@@ -267,11 +271,14 @@ def main() -> None:
         pages.write_text(lua_pick("GET", session_cookies(pool), "Cookie"))
         bare_url = f"http://127.0.0.1:{bare_port}"
         cold_url = f"http://127.0.0.1:{cold_port}"
+        stack_url = f"http://127.0.0.1:{stack_port}"
         cases = {
             "a  bare JSON (POST)": (bare_url + "/bare.json", str(one), None),
             "a' bare HTML page": (bare_url + "/bare.html", None, None),
             "a= bare, the bytes of b": (bare_url + "/same.json", str(one), None),
             'a"= bare, the bytes of c': (bare_url + "/same.html", None, None),
+            "s= app's stack, bytes of b": (stack_url + "/api/v1/bench-floor", str(one), None),
+            "s\"= app's stack, bytes of c": (stack_url + "/bench-floor.html", None, {"Cookie": cookie}),
             "b  check, one answer set": (real_url + "/api/v1/check", str(one), None),
             "b~ check, varied answers": (real_url + "/api/v1/check", str(varied), None),
             "b0 check, varied, no cache": (cold_url + "/api/v1/check", str(varied), None),
@@ -346,6 +353,19 @@ def main() -> None:
             ("a\"=/a' bare, the bytes of c / bare HTML", same_html / a_html),
         ):
             print(f"  {label:<48} {value:5.2f}")
+        # If the work cost nothing, b/a would be s=/a and c/a' would be s"=/a': the ceilings of those ratios.
+        stack_json, stack_html = (
+            summary["s= app's stack, bytes of b"],
+            summary["s\"= app's stack, bytes of c"],
+        )
+        print("this app's stack sending the same bytes with no work (bench/stack_app.py; for information):")
+        for label, value in (
+            ("s=/a   app's stack, bytes of b / bare JSON", stack_json / a),
+            ("b/s=   check / app's stack, same bytes", summary["b  check, one answer set"] / stack_json),
+            ("s\"=/a' app's stack, bytes of c / bare HTML", stack_html / a_html),
+            ("c/s\"=  results / app's stack, same bytes", summary["c  results, one answer set"] / stack_html),
+        ):
+            print(f"  {label:<48} {value:5.2f}")
 
         print("page weight, compressed as served, with every asset (budget 50 KB, 5 requests):")
         for path, use_cookie in (("/", False), ("/check", False), ("/results", True)):
@@ -374,6 +394,8 @@ def main() -> None:
     finally:
         if bare is not None:
             stop(bare)
+        if stack is not None:
+            stop(stack)
         stop(real)
         stop(cold)
 
