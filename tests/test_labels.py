@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,13 +22,14 @@ from markupsafe import escape
 from webapp.eligibility import load_rules
 from webapp.eligibility.model import CLASS_IDS, Label, Rules
 from webapp.labels.describe import CRITERION_ORDER, months_before, neighbours, text_diff
-from webapp.labels.scenarios import SCENARIO_DIR, cases_for
+from webapp.labels.scenarios import SCENARIO_FOLDER, cases_for
 from webapp.labels.views import CSV_COLUMNS, _cell
 
-from .conftest import REAL_RULES
+from .conftest import REAL_RULES, ROOT, make_app
 
 RULES: Rules = load_rules(REAL_RULES)
 LABEL_IDS = sorted(RULES.labels)
+SCENARIO_DIR = REAL_RULES / SCENARIO_FOLDER
 NOT_STATED = "Not stated by any source we hold"
 NOT_REQUIRED = "Not required by this label"
 
@@ -298,7 +300,7 @@ def test_a_label_page_lists_the_scenario_cases_that_cover_it(client) -> None:
     page = client.get("/labels/cilta-cel-us-2022").get_data(as_text=True)
     cases = page[page.index('id="cases-heading"') :]
     assert f"{len(data['cases'])} cases check" in cases
-    assert "tests/scenarios/cilta-cel-us-2022.yaml" in cases
+    assert "rules/scenarios/cilta-cel-us-2022.yaml" in cases
     for case in data["cases"]:
         assert _esc(case["name"]) in cases
     assert cases.count('class="lb-expect lb-expect--eligible"') == sum(
@@ -306,13 +308,21 @@ def test_a_label_page_lists_the_scenario_cases_that_cover_it(client) -> None:
     )
 
 
-def test_without_the_scenario_files_the_page_says_so(
-    client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_a_scenario_file_the_page_says_so(client, tmp_path: Path) -> None:
     assert cases_for("cilta-cel-us-2022", tmp_path) is None
-    monkeypatch.setattr("webapp.labels.scenarios.SCENARIO_DIR", tmp_path)
-    page = client.get("/labels/cilta-cel-us-2022").get_data(as_text=True)
-    assert "The test cases are not installed with this copy of the service." in page
+    # The cases come from the app's own rules folder: a copy of rules/ without them shows none.
+    rules_copy = tmp_path / "rules"
+    shutil.copytree(REAL_RULES, rules_copy, ignore=shutil.ignore_patterns(SCENARIO_FOLDER))
+    app = make_app(tmp_path, RULES_DIR=str(rules_copy))
+    page = app.test_client().get("/labels/cilta-cel-us-2022").get_data(as_text=True)
+    assert "No test cases are held for this label." in page
+    assert 'class="lb-expect' not in page
+
+
+def test_the_scenario_files_live_with_the_rules_not_in_tests() -> None:
+    # The label page reads RULES_DIR/scenarios only; a case file left in tests/ would be run by nobody.
+    assert len(list(SCENARIO_DIR.glob("*.yaml"))) >= len(RULES.labels)
+    assert not list((ROOT / "tests").rglob("*.yaml"))
 
 
 # -- /labels: the browser ---------------------------------------------------------------------------------------------

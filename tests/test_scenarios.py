@@ -1,14 +1,13 @@
-"""Scenario files (tests/scenarios/<label id>.yaml): one per label version, each case citing the label.
+"""Scenario files (rules/scenarios/<label id>.yaml): one per label version, each case citing the label.
 
 The meta-test fails when a label version in rules/ lacks a scenario file or any required case, so a new
-label cannot arrive without its boundary, unknown and date cases (tests/scenarios/README.md).
+label cannot arrive without its boundary, unknown and date cases (rules/scenarios/README.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from webapp.eligibility.engine import UNKNOWN
 
 from .conftest import REAL_RULES
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+SCENARIOS = REAL_RULES / "scenarios"
 EXPECTS = {"eligible", "possible", "not_eligible", "not_in_force"}
 CASE_KEYS = {"name", "cite", "as_of", "answers", "expect", "decided_by"}
 TODAY = dt.date(2100, 1, 1)  # scenario dates are explicit; this only bounds as_of for the parser
@@ -98,7 +97,7 @@ def test_scenario(label_id: str, case: dict[str, Any]) -> None:
 
 
 def missing_cases(label: Label, data: dict[str, Any] | None) -> list[str]:
-    """What a label's scenario file lacks (tests/scenarios/README.md)."""
+    """What a label's scenario file lacks (rules/scenarios/README.md)."""
     if data is None:
         return ["no scenario file"]
     cases = data.get("cases") or []

@@ -1,8 +1,9 @@
-"""The scenario test cases that cover a label (tests/scenarios/<label id>.yaml), for the clinician page.
+"""The scenario test cases that cover a label (rules/scenarios/<label id>.yaml), for the clinician page.
 
 The cases are the evidence that the encoded criteria do what the label says, so a clinician should see
-them next to the label. They are read only when the file is there and PyYAML is importable: PyYAML is a
-test dependency, and a production install without tests/ simply shows no cases.
+them next to the label. They live with the rules they test (the app's RULES_DIR, which ships with it), and
+tests/test_scenarios.py runs them from there: the page never reads tests/. A label without a file shows
+no cases.
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+from flask import current_app
+
 from ..config import ROOT
 
-SCENARIO_DIR = ROOT / "tests" / "scenarios"
+SCENARIO_FOLDER = "scenarios"  # inside the rules folder
+
+
+def scenario_dir() -> Path:
+    """Where the running app's scenario files are: beside its rules (RULES_DIR/scenarios)."""
+    return Path(current_app.config["RULES_DIR"]) / SCENARIO_FOLDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +56,6 @@ def _value(value: Any) -> str:
 @functools.lru_cache(maxsize=128)
 def _load(path: Path, mtime_ns: int) -> Cases | None:
     try:
-        import yaml
-    except ImportError:
-        return None
-    try:
         # The C loader when libyaml is there: the same safe subset of YAML, several times faster.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
@@ -79,8 +84,8 @@ def _load(path: Path, mtime_ns: int) -> Cases | None:
 
 
 def cases_for(label_id: str, directory: Path | None = None) -> Cases | None:
-    """The cases for ``label_id``, or None when the file or PyYAML is missing. Re-read when the file changes."""
-    path = (directory or SCENARIO_DIR) / f"{label_id}.yaml"
+    """The cases for ``label_id``, or None when it has no file. Re-read when the file changes."""
+    path = (directory or scenario_dir()) / f"{label_id}.yaml"
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
