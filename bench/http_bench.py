@@ -167,7 +167,7 @@ def session_cookies(pool: list[dict[str, object]]) -> list[str]:
     they were sent with (Flask-WTF's random hex, a different one per person). Without the token every
     results page would mint one and send the whole session back, which no one coming from the form causes."""
     from webapp import create_app
-    from webapp.patient.answers import SESSION_ANSWERS
+    from webapp.results.answers import SESSION_ANSWERS
 
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]

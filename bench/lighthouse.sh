@@ -17,7 +17,7 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null &
 COOKIE=$(.venv/bin/python - <<'PY'
 import os
 from webapp import create_app
-from webapp.patient.answers import SESSION_ANSWERS
+from webapp.results.answers import SESSION_ANSWERS
 app = create_app({"SECRET_KEY": os.environ["SECRET_KEY"], "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 answers = {"region": "CN", "prior_lines": 3, "drugs": ["bortezomib", "lenalidomide"],
            "relapsed_or_refractory": True, "adult": True}

@@ -14,13 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, DictLoader
 
-from webapp.api.serialize import LazyResult, result_data, result_json
 from webapp.eligibility import Answers
 from webapp.fragments import FragmentCache, render_spliced, size_of, splice
 from webapp.i18n import use_locale
 from webapp.patient import cards
-from webapp.patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
-from webapp.patient.forms import NOT_LISTED
+from webapp.results.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID
+from webapp.results.form_state import NOT_LISTED
+from webapp.results.serialize import LazyResult, result_data, result_json
 
 from .conftest import make_app, migrate
 from .test_patient import TYPICAL_ANSWERS

@@ -17,11 +17,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from webapp.api.schema import FIELDS, parse_check
 from webapp.eligibility import Answers, Engine
 from webapp.eligibility.engine import MET, NOT_MET, _Facts
-from webapp.patient.answers import parse_answers
-from webapp.patient.forms import (
+from webapp.results.answers import parse_answers
+from webapp.results.form_state import (
     CLASS_NONE,
     CLASS_UNSURE,
     HAD_OTHER,
@@ -37,6 +36,7 @@ from webapp.patient.forms import (
     state_from_answers,
     top_lines,
 )
+from webapp.results.schema import FIELDS, parse_check
 
 from .conftest import make_app, migrate
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from webapp.api.schema import parse_check
 from webapp.eligibility import Engine, Label, load_rules
 from webapp.eligibility.engine import UNKNOWN
+from webapp.results.schema import parse_check
 
 from .conftest import REAL_RULES
 

@@ -2,69 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..eligibility import CLASS_IDS, Engine
+from ..eligibility import CLASS_IDS, Rules
 from ..eligibility.texts import N_
 from ..fragments import fragments
-from ..i18n import LANGUAGES, gettext, names, normalize_lang, request_accept_lang, use_locale
-from .schema import BodyError, parse_body, parse_check
-from .serialize import label_data, product_brief, result_json
+from ..i18n import LANGUAGES, gettext, names, normalize_lang, use_locale
+from ..results.answers import engine, today
+from ..results.jsonio import error_lang, errors_response, read_json_object
+from ..results.openapi import assemble as assemble_openapi
+from ..results.openapi import declare as declare_openapi
+from ..results.schema import parse_check
+from ..results.serialize import label_data, product_brief, result_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-log = logging.getLogger(__name__)
-JSON_TYPES = ("application/json",)
-TOO_LARGE = N_("The request body is larger than 16 KiB.")
 
 
-def engine() -> Engine:
-    return current_app.extensions["engine"]
+def _openapi_part(rules: Rules) -> dict[str, Any]:
+    from .openapi import openapi_part  # built only when the document is asked for
+
+    return openapi_part(rules)
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def _error_lang(data: Any = None) -> str:
-    """The language for error messages: the body's ``lang`` if readable, else Accept-Language, else English."""
-    if isinstance(data, dict) and isinstance(data.get("lang"), str) and normalize_lang(data["lang"]):
-        return normalize_lang(data["lang"])  # type: ignore[return-value]
-    return request_accept_lang() or "en"
-
-
-def errors_response(errors: dict[str, list[str]], status: int, lang: str) -> Response:
-    with use_locale(LANGUAGES[lang]):
-        body = {"errors": {field: [gettext(m) for m in messages] for field, messages in errors.items()}}
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
-def read_json_object() -> dict[str, Any] | Response:
-    """Apply the error order of section 4: 413, then 415, then 400 for the body. Returns the object."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
-        return errors_response({"_body": [TOO_LARGE]}, 413, _error_lang())
-    try:
-        raw = request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        return errors_response({"_body": [TOO_LARGE]}, 413, _error_lang())
-    if len(raw) > limit:
-        return errors_response({"_body": [TOO_LARGE]}, 413, _error_lang())
-    if request.mimetype not in JSON_TYPES:
-        return errors_response({"_body": [N_("Send the body as application/json.")]}, 415, _error_lang())
-    try:
-        return parse_body(raw)
-    except BodyError as exc:
-        log.info("api body rejected: %s", exc)
-        return errors_response(
-            {"_body": [N_("The body must be a single JSON object in UTF-8.")]}, 400, _error_lang()
-        )
+declare_openapi(bp, _openapi_part)
 
 
 @bp.post("/check")
@@ -74,7 +36,7 @@ def check() -> Any:
         return data
     req, errors = parse_check(data, engine().rules, today())
     if req is None:
-        return errors_response(errors, 400, _error_lang(data))
+        return errors_response(errors, 400, error_lang(data))
     result = engine().evaluate(req.answers, req.region, req.as_of)
     with use_locale(LANGUAGES[req.lang]):
         body = result_json(engine(), result, req.residence, fragments(), lang=req.lang)
@@ -166,6 +128,4 @@ def drugs() -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    from .openapi import document
-
-    return jsonify(document(engine().rules))
+    return jsonify(assemble_openapi(current_app, engine().rules))

@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 document for API v1. Every request example carries ``x-expect``; a test replays them."""
+"""The API blueprint's part of the OpenAPI 3.1 document (``webapp.results.openapi`` assembles the whole).
+
+Every request example carries ``x-expect``; a test replays them."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from ..eligibility.model import (
     TRIAL_DESIGNS,
 )
 from ..i18n import LANG_SPELLINGS
-from .schema import MAX_DRUGS, MAX_LINES, TERRITORIES
+from ..results.schema import MAX_DRUGS, MAX_LINES, TERRITORIES
 
 TRISTATE = {"type": ["boolean", "null"]}
 
@@ -220,7 +222,8 @@ def _practice_schemas() -> dict[str, Any]:
     }
 
 
-def document(rules: Rules) -> dict[str, Any]:
+def openapi_part(rules: Rules) -> dict[str, Any]:
+    """The check, labels, regions, drugs and this document's own path, and the shared schemas."""
     regions = list(rules.regions)
     drug_ids = list(rules.drugs)
     ok_request = {
@@ -433,17 +436,7 @@ def document(rules: Rules) -> dict[str, Any]:
             },
         }
 
-    from ..summaries.openapi_paths import openapi_paths
-
-    document_ = {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Myeloma Access Assistant API",
-            "version": "1",
-            "description": "Matches a treatment history against every approved label of CAR-T and related "
-            "therapies in a region. Information about approved uses, not medical advice. "
-            f"Rules version {rules.version}.",
-        },
+    return {
         "paths": {
             "/api/v1/check": {
                 "post": {
@@ -493,5 +486,3 @@ def document(rules: Rules) -> dict[str, Any]:
             }
         },
     }
-    document_["paths"].update(openapi_paths())  # saved summaries (webapp/summaries)
-    return document_

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
 
-from ..api.serialize import label_data
 from ..eligibility.model import CLASS_IDS, CRITERION_KEYS, Label, Rules
 from ..i18n import gettext, names
+from ..results.serialize import label_data
 from . import bp
 from .describe import (
     LINE_WORDS,

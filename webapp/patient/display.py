@@ -16,9 +16,9 @@ from flask_babel import format_currency, format_date, format_decimal
 from ..eligibility.model import SAFETY_TOPICS
 from ..eligibility.texts import N_
 from ..i18n import current_locale_id, gettext, names, use_locale
+from ..results.answers import engine
+from ..results.form_state import group_field
 from . import bp
-from .answers import engine
-from .forms import group_field
 
 UNIT_TEXT = {
     "infusion": N_("per infusion"),

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 from ..eligibility.practice import residence_place
 from ..fragments import answer_fragments, fragments, page_cached, render_spliced
 from ..i18n import current_locale_id, gettext, names, present
-from . import bp
-from .answers import (
+from ..results.answer_rows import answer_rows
+from ..results.answers import (
     SESSION_ANSWERS,
     SESSION_FORM,
     SESSION_FORM_INVALID,
@@ -28,20 +28,17 @@ from .answers import (
     therapies,
     today,
 )
-from .display import nice_date
-from .forms import (
+from ..results.form_state import (
     NOT_LISTED,
     UNSURE,
-    CheckForm,
     answers_from_state,
-    bcma_car_t_examples,
     drug_groups,
-    form_class,
-    residence_groups,
     state_from_answers,
     top_lines,
 )
-from .summary import answer_rows
+from . import bp
+from .display import nice_date
+from .forms import CheckForm, bcma_car_t_examples, form_class, residence_groups
 
 
 def _clinician() -> bool:
@@ -282,7 +279,7 @@ def results() -> Any:
 
 def _routes(day: Any) -> list[dict[str, Any]]:
     """Special routes (named-patient programmes, pilot zones, trial registries) for a place not covered."""
-    from ..api import serialize  # the practice data serializer (issue 7), when it is there
+    from ..results import serialize  # the practice data serializer (issue 7), when it is there
 
     practice = getattr(engine().rules, "practice", None)
     routes = tuple(s for s in getattr(practice, "routes", ()) if s.dates.holds_on(day))

@@ -15,4 +15,8 @@ bp = Blueprint(
     static_url_path="/summaries/static",
 )
 
+from ..results.openapi import declare  # noqa: E402
 from . import api, cli, views  # noqa: E402, F401 - registers the routes and the command on bp
+from .openapi_paths import openapi_paths  # noqa: E402
+
+declare(bp, lambda rules: {"paths": openapi_paths()})  # the saved-summary operations in /api/v1/openapi.json

@@ -11,13 +11,13 @@ from typing import Any
 
 from flask import Response, abort, current_app, jsonify, request, url_for
 
-from ..api import _error_lang, errors_response, read_json_object
-from ..api.schema import parse_check
 from ..eligibility.texts import N_
 from ..extensions import csrf
 from ..i18n import normalize_lang
 from ..models import SavedSummary
-from ..patient.answers import engine, today
+from ..results.answers import engine, today
+from ..results.jsonio import error_lang, errors_response, read_json_object
+from ..results.schema import parse_check
 from . import bp, store
 from .snapshot import build
 
@@ -61,7 +61,7 @@ def api_create() -> Any:
         if req is not None and lang is None and answers.get("lang") is not None:
             lang = req.lang  # no top-level lang: the language the answers asked for
     if errors:
-        return errors_response(errors, 400, _error_lang(data))
+        return errors_response(errors, 400, error_lang(data))
     lang = lang or "en"
     snapshot = build(answers)  # type: ignore[arg-type] - a dict, checked above
     try:
@@ -115,7 +115,7 @@ def api_delete(token: str) -> Any:
     try:
         removed = store.remove(token)
     except store.StorageUnavailable:
-        return _unavailable(_error_lang())
+        return _unavailable(error_lang())
     if not removed:
         abort(404)
     return current_app.response_class(status=204)

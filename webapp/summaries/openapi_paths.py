@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 paths of the saved-summary operations, merged by the lead into /api/v1/openapi.json.
+"""OpenAPI 3.1 paths of the saved-summary operations, declared on the blueprint and assembled into /api/v1/openapi.json.
 
 They refer to the document's own components (``CheckRequest``, ``CheckResponse``, ``Errors``). Every request
 example carries ``x-expect``, like the check endpoint's, so a test can replay them.

@@ -18,9 +18,9 @@ from flask import session
 from flask_babel import force_locale
 
 from .. import i18n
-from ..api.serialize import result_data, steps_data
 from ..i18n import LANGUAGES
-from ..patient.answers import (
+from ..results.answer_rows import answer_rows
+from ..results.answers import (
     SESSION_FORM,
     SESSION_FORM_INVALID,
     elsewhere,
@@ -29,8 +29,8 @@ from ..patient.answers import (
     therapies,
     today,
 )
-from ..patient.forms import state_from_answers
-from ..patient.summary import answer_rows
+from ..results.form_state import state_from_answers
+from ..results.serialize import result_data, steps_data
 
 FORMAT = 1  # stored in every snapshot, so a later change of shape can tell the old rows apart
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang
 from ..models import SavedSummary
-from ..patient.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID, engine, stored_answers
+from ..results.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID, engine, stored_answers
 from . import bp, store
 from .pdf import PdfUnavailable, render_pdf
 from .printing import PAPERS, Saved, default_paper, print_rows, qr_svg

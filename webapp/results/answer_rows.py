@@ -11,7 +11,7 @@ from flask_babel import format_date
 
 from ..eligibility import CLASS_IDS, Rules
 from ..i18n import gettext, names
-from .forms import (
+from .form_state import (
     CLASS_NONE,
     CLASS_UNSURE,
     HAD_OTHER,

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import current_app, session
 
-from ..api.schema import CheckRequest, parse_check
-from ..api.serialize import product_brief, result_data
 from ..eligibility import STATUSES, Engine, Rules
 from ..fragments import fragments
-from .forms import NOT_LISTED
+from .form_state import NOT_LISTED
+from .schema import CheckRequest, parse_check
+from .serialize import product_brief, result_data
 
 SESSION_ANSWERS = "answers"
 SESSION_FORM = "check_form"  # what the person ticked, to show the form again exactly as they left it
