@@ -165,7 +165,7 @@ def test_saving_with_consent_stores_the_answers_and_a_snapshot_in_three_language
     # The first view shows the link to keep; later views do not repeat the banner.
     first = env.client.get(f"/s/{token}").get_data(as_text=True)
     assert "Your results are saved" in first
-    assert f"http://localhost/s/{token}" in first
+    assert f"http://127.0.0.1:5000/s/{token}" in first
     again = env.client.get(f"/s/{token}")
     assert again.status_code == 200
     assert "Your results are saved" not in again.get_data(as_text=True)
@@ -367,8 +367,9 @@ def test_a_rules_change_does_not_alter_a_saved_summary(env: Env, monkeypatch: py
     assert "2099.01.01" not in print_page
     assert "Your answers match the approved use in Mainland China." in print_page
 
-    # The offer to check again loads the saved answers (as of today) into this browser's session.
-    response = env.client.get(f"/s/{token}/recheck")
+    # The offer to check again (a form: a POST with a CSRF token) loads the saved answers (as of today) into
+    # this browser's session.
+    response = env.client.post(f"/s/{token}/recheck", data={"csrf_token": env.csrf(f"/s/{token}")})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/results")
     with env.client.session_transaction() as sess:
@@ -382,9 +383,25 @@ def test_recheck_drops_the_saved_date_so_it_uses_today(env: Env) -> None:
     token = env.save()
     [row] = env.rows()
     assert row.result["as_of"] == "2025-06-01"
-    env.client.get(f"/s/{token}/recheck")
+    env.client.post(f"/s/{token}/recheck", data={"csrf_token": env.csrf(f"/s/{token}")})
     with env.client.session_transaction() as sess:
         assert sess["answers"] == ANSWERS
+
+
+def test_recheck_by_get_or_without_csrf_changes_nothing(env: Env) -> None:
+    """A link or a form on another site cannot replace someone's answers with a saved summary's (issue 24)."""
+    env.set_answers()
+    token = env.save()
+    mine = {**ANSWERS, "region": "US", "prior_lines": 1}
+    env.set_answers(mine)
+    response = env.client.get(f"/s/{token}/recheck")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/s/{token}")
+    assert env.client.post(f"/s/{token}/recheck").status_code == 400  # no CSRF token
+    with env.client.session_transaction() as sess:
+        assert sess["answers"] == mine
+    page = env.client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    assert re.search(rf'<form method="post" action="/s/{token}/recheck"', page)
 
 
 # ---- Database down ------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def test_saved_print_view_has_the_link_a_qr_code_and_the_expiry(app: Flask, clie
     with_answers(client)
     token = save(client)
     html = client.get(f"/s/{token}/print?lang=en").get_data(as_text=True)
-    assert f"http://localhost/s/{token}" in html
+    assert f"http://127.0.0.1:5000/s/{token}" in html
     assert '<svg role="img"' in html
     assert "<title>QR code of the link to this summary</title>" in html
     assert "The saved link works until" in html
@@ -219,7 +219,7 @@ def test_saved_print_view_has_the_link_a_qr_code_and_the_expiry(app: Flask, clie
     import segno
 
     assert (
-        segno.make(f"http://localhost/s/{token}", error="m")
+        segno.make(f"http://127.0.0.1:5000/s/{token}", error="m")
         .svg_inline(
             scale=3,
             dark="#000",

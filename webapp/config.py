@@ -17,7 +17,11 @@ def is_api_path(path: str) -> bool:
 class Defaults:
     SECRET_KEY: str | None = None
     # SQLALCHEMY_DATABASE_URI is filled in by create_app: DATABASE_URL, else SQLite in the instance folder.
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    # create_app adds hide_parameters, pool_pre_ping and, for PostgreSQL, the timeouts and keepalives below.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
+    DB_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum): a database that does not answer gives a 503 quickly
+    DB_STATEMENT_TIMEOUT_MS = 5000  # the server cancels a statement running longer than this
+    DB_POOL_TIMEOUT = 3.0  # seconds to wait for a free pooled connection
     RULES_DIR = str(ROOT / "rules")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     BABEL_DEFAULT_LOCALE = "en"
@@ -44,6 +48,14 @@ class Defaults:
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto); 0 when none.
     PROXY_FIX = 0
     SUMMARY_DAYS = 30
+    # Absolute URLs (a saved summary's link, its QR code, links inside PDFs, feeds) are built from this, never
+    # from the request's Host header (design brief section 5). No trailing slash needed.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # PDFs (issue 24): at most PDF_RENDERS renders at once per process; a request waits up to PDF_WAIT_SECONDS
+    # for a slot, then gets a 503 with Retry-After: PDF_RETRY_AFTER (seconds).
+    PDF_RENDERS = 1
+    PDF_WAIT_SECONDS = 2.0
+    PDF_RETRY_AFTER = 5
     CONTACT_EMAIL = "labels@example.org"
     # Rendered fragments (webapp/fragments.py), at most this many bytes per worker, least recently used going
     # first; 0 turns a cache off. What everyone shares (a label's blocks on a day, in a language, the pieces of

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel import Locale
 from babel.support import Translations
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import force_locale, get_locale
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -248,6 +248,61 @@ def remember_choice(response: Any) -> Any:
             secure=request.is_secure,
         )
     return response
+
+
+# -- links to this page ---------------------------------------------------------------------------------------------
+# The language switcher (and any "same page, one thing changed" link) is built from the page's route and an
+# allow-list of the query parameters that page itself reads, never from the raw query string: a key such as
+# ``_scheme``, ``_external`` or ``_anchor`` would otherwise reach ``url_for`` and make it link to another host or
+# scheme (issue 24). Values are the first of each, as text, at most PAGE_PARAM_MAX characters.
+PAGE_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "core.home": ("cleared",),
+    "patient.check": ("clinician",),
+    "patient.results": ("region",),
+    "labels.index": ("region", "product"),
+    "labels.changes": ("region", "product"),
+    "summaries.print": ("lang2", "paper"),
+    "summaries.print_current": ("lang2", "paper"),
+}
+PAGE_PARAM_MAX = 64
+
+
+def page_url(**changes: str | None) -> str:
+    """This page's own address (route and allow-listed parameters) with ``changes`` applied (None drops a
+    parameter): a relative URL from ``url_for``, never built from the Host header or a ``_`` key."""
+    rule, endpoint = request.url_rule, request.endpoint
+    if rule is None or endpoint is None or "GET" not in (rule.methods or ()):
+        endpoint, view_args = "core.home", {}
+    else:
+        view_args = dict(request.view_args or {})
+    args: dict[str, str] = {}
+    for key in PAGE_PARAMS.get(endpoint, ()):
+        value = present(request.args, key)
+        if isinstance(value, str) and value and len(value) <= PAGE_PARAM_MAX:
+            args[key] = value
+    for key, value in changes.items():
+        if key.startswith("_"):
+            raise ValueError(f"not a page parameter: {key}")
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(endpoint, **view_args, **args)
+
+
+def switch_url(code: str) -> str:
+    """The language switcher's link: this page in language ``code``."""
+    return page_url(lang=code)
+
+
+def public_url(path: str) -> str:
+    """The absolute URL of ``path`` (as ``url_for`` gives it, script root included) on PUBLIC_BASE_URL: the
+    only source of absolute URLs (design brief section 5), never the request's Host header."""
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    root = request.script_root if has_request_context() else ""
+    if root and path.startswith(root + "/"):
+        path = path[len(root) :]  # PUBLIC_BASE_URL already holds the prefix the app is served under
+    return base + path
 
 
 def current_locale_id() -> str:

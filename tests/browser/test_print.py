@@ -24,13 +24,14 @@ from ..test_summaries import ANSWERS  # cilta-cel's Chinese label matches every 
 
 def _load_answers(page: Page, live_server: str) -> None:
     """Put answers in this browser's session the way a facilitator's tool would: save them through the API,
-    then follow the saved summary's "check again" link, which loads them and opens the results."""
+    then press the saved summary's "check again" button, which loads them and opens the results."""
     response = page.request.post(
         f"{live_server}/api/v1/summaries", data={"answers": ANSWERS, "consent": True, "lang": "en"}
     )
     assert response.status == 201, response.text()
     token = response.json()["token"]
-    page.goto(f"{live_server}/s/{token}/recheck?lang=en")
+    page.goto(f"{live_server}/s/{token}?lang=en")
+    page.get_by_role("button", name="Check these answers again with today’s labels").click()
     expect(page).to_have_url(re.compile(r"/results$"))
 
 

@@ -8,6 +8,7 @@ the static folders: never the network, so a PDF cannot be made to call out to an
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,6 +21,24 @@ log = logging.getLogger(__name__)
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint or its system libraries (Pango, HarfBuzz) are missing; the caller answers 503."""
+
+
+class PdfBusy(RuntimeError):
+    """Every PDF slot of this process is taken (``PDF_RENDERS``); the caller answers 503 with Retry-After."""
+
+
+# A PDF costs seconds of CPU and a hundred MB or more: at most PDF_RENDERS renders at once per process, so that
+# the threads serving light pages keep a share of the process (issue 24). One semaphore per process and size.
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _slot(size: int) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        slot = _slots.get(size)
+        if slot is None:
+            slot = _slots[size] = threading.BoundedSemaphore(size)
+        return slot
 
 
 def _static_roots(app: Flask) -> dict[str, Path]:
@@ -57,7 +76,18 @@ def _fetcher(app: Flask, host: str) -> Any:
 
 
 def render_pdf(app: Flask, html: str, base_url: str) -> bytes:
-    """The PDF of ``html`` (a complete print view) whose links are relative to ``base_url``."""
+    """The PDF of ``html`` (a complete print view) whose links are relative to ``base_url``. Waits at most
+    ``PDF_WAIT_SECONDS`` for one of the process's ``PDF_RENDERS`` slots, else raises PdfBusy."""
+    slot = _slot(max(1, int(app.config["PDF_RENDERS"])))
+    if not slot.acquire(timeout=float(app.config["PDF_WAIT_SECONDS"])):
+        raise PdfBusy
+    try:
+        return _render(app, html, base_url)
+    finally:
+        slot.release()
+
+
+def _render(app: Flask, html: str, base_url: str) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango or HarfBuzz missing from the system

@@ -103,16 +103,21 @@ def find(token: str, now: dt.datetime | None = None) -> SavedSummary | None:
 
 
 def remove(token: str, now: dt.datetime | None = None) -> bool:
-    """Delete the summary behind a token at once. False when there was no live one to delete."""
-    row = find(token, now)
-    if row is None:
+    """Delete the summary behind a token at once. False when there was no live one to delete. One DELETE
+    statement, so of several requests racing to delete the same summary exactly one is told it did."""
+    if not well_formed(token):
         return False
+    now = now or utcnow()
     try:
-        db.session.delete(row)
+        result = db.session.execute(
+            delete(SavedSummary).where(
+                SavedSummary.token == token_digest(token), SavedSummary.expires_at > now
+            )
+        )
         db.session.commit()
     except SQLAlchemyError:
         raise _fail("delete") from None
-    return True
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
 def purge(now: dt.datetime | None = None) -> int:

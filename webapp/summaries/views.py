@@ -13,11 +13,11 @@ from flask_babel import format_date, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang
+from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang, public_url
 from ..models import SavedSummary
 from ..results.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID, engine, stored_answers
 from . import bp, store
-from .pdf import PdfUnavailable, render_pdf
+from .pdf import PdfBusy, PdfUnavailable, render_pdf
 from .printing import PAPERS, Saved, default_paper, print_rows, qr_svg
 from .snapshot import InvalidAnswers, build, column, recheck_answers, session_state
 
@@ -50,7 +50,7 @@ def _load(token: str) -> SavedSummary | tuple[str, int]:
 
 def _saved(token: str, row: SavedSummary) -> Saved:
     return Saved(
-        url=url_for("summaries.view", token=token, _external=True),
+        url=public_url(url_for("summaries.view", token=token)),  # PUBLIC_BASE_URL, never the Host header
         created=store.aware(row.created_at),
         expires=store.aware(row.expires_at),
     )
@@ -98,9 +98,13 @@ def _print_html(
 
 def _pdf_response(html: str, as_of: str, langs: list[str]) -> Any:
     try:
-        data = render_pdf(current_app._get_current_object(), html, request.url_root)  # type: ignore[attr-defined]
+        # Links in the PDF resolve against PUBLIC_BASE_URL, never against the request's Host header.
+        data = render_pdf(current_app._get_current_object(), html, public_url("/"))  # type: ignore[attr-defined]
     except PdfUnavailable:
         return _unavailable("pdf")
+    except PdfBusy:
+        page, status = _unavailable("busy")
+        return page, status, {"Retry-After": str(current_app.config["PDF_RETRY_AFTER"])}
     response = current_app.response_class(data, mimetype="application/pdf")
     name = f"myeloma-summary-{as_of}-{'-'.join(langs)}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -217,8 +221,19 @@ def delete(token: str) -> Any:
 
 
 @bp.get("/s/<token>/recheck")
+def recheck_page(token: str) -> Any:
+    """An old "check again" link: changes nothing (a link from another site must not replace someone's
+    answers), and leads to the summary, whose button sends the POST below."""
+    row = _load(token)
+    if not isinstance(row, SavedSummary):
+        return row
+    return redirect(url_for("summaries.view", token=token), 303)
+
+
+@bp.post("/s/<token>/recheck")
 def recheck(token: str) -> Any:
-    """Load the saved answers into this browser's session and show today's results for them."""
+    """Load the saved answers into this browser's session and show today's results for them (a form with a
+    CSRF token: design brief section 5)."""
     row = _load(token)
     if not isinstance(row, SavedSummary):
         return row
