@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 WORKERS ?= 2
+THREADS ?= 8
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 PDF_DEBS := fonts-noto-cjk fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
@@ -47,7 +48,7 @@ pdf-deps:
 
 ## make run: install, compile translations, migrate the SQLite default, serve on http://127.0.0.1:$(PORT)
 run: $(STAMP_RUN) pdf-deps compile-translations db-upgrade
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) 'webapp:create_app()'
+	WEB_BIND=127.0.0.1:$(PORT) WEB_WORKERS=$(WORKERS) WEB_THREADS=$(THREADS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'webapp:create_app()'
 
 ## make dev: the same with Flask's reloader
 dev: $(STAMP_RUN) compile-translations db-upgrade

@@ -103,10 +103,11 @@ def test_secret_key_is_not_committed() -> None:
 def test_healthz_and_readyz_with_a_database(client) -> None:
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json["database"] == "ok"
+    assert health.json["database"] == "unknown"  # /readyz has not looked yet
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json == {"status": "ready", "database": "ok"}
+    assert client.get("/healthz").json["database"] == "ok"  # what /readyz last saw
 
 
 def test_healthz_and_readyz_with_the_database_down(tmp_path: Path) -> None:
@@ -114,11 +115,29 @@ def test_healthz_and_readyz_with_the_database_down(tmp_path: Path) -> None:
     client = app.test_client()
     health = client.get("/healthz")
     assert health.status_code == 200  # alive: it still serves pages
-    assert health.json["database"] == "unavailable"
+    assert health.json["database"] == "unknown"
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json["database"] == "unavailable"
+    assert client.get("/healthz").json["database"] == "unavailable"
     assert client.get("/").status_code == 200  # the home page needs no database
+
+
+def test_healthz_never_touches_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Liveness must not wait on a slow database (issue 24): not one connection is asked for."""
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=CLOSED_PG)
+    client = app.test_client()
+    asked: list[str] = []
+    from sqlalchemy import event
+
+    with app.app_context():
+        from webapp.extensions import db
+
+        event.listen(db.engine, "connect", lambda *_a: asked.append("connect"))
+        event.listen(db.engine, "checkout", lambda *_a: asked.append("checkout"))
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert asked == []
 
 
 # -- error pages ------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from itsdangerous import URLSafeTimedSerializer
 from .config import ROOT, Defaults, is_api_path
 from .eligibility import Engine, load_rules
 from .extensions import babel, csrf, db
+from .security import session_in_shape
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -58,7 +59,12 @@ class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Any) -> Any:
         if is_api_path(request.path):
             return self.make_null_session(app)
-        return super().open_session(app, request)
+        session = super().open_session(app, request)
+        if session and not session_in_shape(session):
+            # Signed by us, but not in the shape this version writes (an older deploy, say): start afresh
+            # rather than fail on it (issue 24). The cookie is replaced when the new session is saved.
+            return self.session_class()
+        return session
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -78,6 +84,32 @@ def _database_url(value: str) -> str:
         if value.startswith(prefix):
             return "postgresql+psycopg://" + value[len(prefix) :]
     return value
+
+
+def engine_options(config: Mapping[str, Any], url: str) -> dict[str, Any]:
+    """SQLAlchemy's engine options: the configured ones, with what issue 24 requires filled in. Parameters
+    are never written to logs or exceptions (they hold health answers); a PostgreSQL connection gives up
+    after DB_CONNECT_TIMEOUT seconds, a statement after DB_STATEMENT_TIMEOUT_MS, and TCP keepalives find a
+    peer that vanished. Settings given in SQLALCHEMY_ENGINE_OPTIONS win."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
+    options.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        options.setdefault("pool_timeout", float(config["DB_POOL_TIMEOUT"]))
+        connect_args = {
+            "connect_timeout": int(config["DB_CONNECT_TIMEOUT"]),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            # Unacknowledged data for this long means the peer is gone (Linux; libpq's tcp_user_timeout).
+            "tcp_user_timeout": int(config["DB_CONNECT_TIMEOUT"]) * 1000,
+        }
+        given = dict(options.get("connect_args") or {})
+        timeout = f"-c statement_timeout={int(config['DB_STATEMENT_TIMEOUT_MS'])}"
+        given["options"] = f"{given['options']} {timeout}" if given.get("options") else timeout
+        options["connect_args"] = {**connect_args, **given}
+    return options
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -102,11 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "app.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if url.startswith("postgresql"):
-        # Fail fast when the server is down, so /readyz answers 503 instead of hanging.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.setdefault("connect_args", {"connect_timeout": 3})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config, url)
     _ensure_secret_key(app)
 
     # Rules are loaded and validated once; a bad file stops start-up with file, entry and field named.

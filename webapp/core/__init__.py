@@ -6,14 +6,15 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from werkzeug.exceptions import HTTPException
 
 from ..config import is_api_path
 from ..eligibility.texts import N_
 from ..extensions import db
-from ..fragments import page_cached, url_for_cached
-from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render
+from ..fragments import page_cached
+from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render, switch_url
 
 bp = Blueprint("core", __name__)
 # Messages for API errors that do not come from the API's own validation (routing, limits, crashes).
@@ -34,21 +35,40 @@ def home() -> str:
 
 
 def database_state() -> str:
+    """Ask the database (readiness). A fresh connection with the app's short connect timeout (PostgreSQL),
+    outside the pool: a pooled connection to a server that stopped answering could wait much longer."""
     try:
-        db.session.execute(text("SELECT 1"))
-        return "ok"
+        with readiness_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        state = "ok"
     except Exception:
         log.warning("database unreachable", exc_info=True)
-        db.session.rollback()
-        return "unavailable"
-    finally:
-        db.session.remove()
+        state = "unavailable"
+    current_app.extensions["database_state"] = state
+    return state
+
+
+def readiness_engine() -> Any:
+    engine = current_app.extensions.get("readiness_engine")
+    if engine is None:
+        url = db.engine.url
+        if url.get_backend_name() == "sqlite":
+            engine = db.engine  # a file: nothing to hang on
+        else:
+            options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+            engine = create_engine(
+                url, poolclass=NullPool, connect_args=options.get("connect_args", {}), hide_parameters=True
+            )
+        current_app.extensions["readiness_engine"] = engine
+    return engine
 
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """Liveness: 200 while the app serves pages; the database's state is reported, not required."""
-    return jsonify(status="ok", database=database_state(), rules_version=_rules_version())
+    """Liveness: 200 while the app serves pages. Never touches the database (a slow database must not make a
+    supervisor restart healthy workers); it reports what /readyz last saw in this process, or "unknown"."""
+    state = current_app.extensions.get("database_state", "unknown")
+    return jsonify(status="ok", database=state, rules_version=_rules_version())
 
 
 @bp.get("/readyz")
@@ -63,16 +83,6 @@ def _rules_version() -> str:
     return current_app.extensions["engine"].rules.version
 
 
-def _switch_url(code: str) -> str:
-    args = request.args.to_dict(flat=True) if request.args else {}
-    args["lang"] = code
-    endpoint = request.endpoint if request.endpoint and request.url_rule else "core.home"
-    try:
-        return url_for_cached(endpoint, **(request.view_args or {}), **args)
-    except Exception:
-        return url_for_cached("core.home", lang=code)
-
-
 def register_hooks(app: Flask) -> None:
     app.after_request(remember_choice)
 
@@ -83,7 +93,7 @@ def register_hooks(app: Flask) -> None:
         return {
             "lang_code": code,
             "languages": [(c, NATIVE_NAMES[c]) for c in LANGUAGES],
-            "switch_url": _switch_url,
+            "switch_url": switch_url,
             "render": render,
             "rules_version": rules.version,
             "rules_reviewed": rules.last_reviewed,  # a date: the (cached) footer formats it
