@@ -83,8 +83,8 @@ format: $(STAMP_TEST)
 
 ## make translations: extract strings (templates, code, rules/), update catalogs, compile
 translations: $(STAMP_RUN)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1,2 -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-	  --add-comments=Translators: --sort-by-file --project="Myeloma Access Assistant" \
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k NP_:1,2 -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --add-comments=Translators: --sort-output --project="Myeloma Access Assistant" \
 	  -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 	$(BIN)/pybabel compile -d translations
