@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 
-from webapp.eligibility import Answers, Engine, Outcome, combine, parse_partial_date
+from webapp.eligibility import STATUSES, Answers, Engine, Outcome, combine, load_rules, parse_partial_date
 from webapp.eligibility.engine import MET, NOT_MET, UNKNOWN, LabelResult
+
+FIXTURE_RULES = Path(__file__).parent / "fixtures" / "rules"
+
+
+def _fixture_copy(tmp_path: Path, edit_beta: Callable[[str], str]) -> Path:
+    """A copy of the fixture rules with beta-mab.toml edited."""
+    root = tmp_path / "rules"
+    shutil.copytree(FIXTURE_RULES, root)
+    path = root / "products" / "beta-mab.toml"
+    text = path.read_text(encoding="utf-8")
+    edited = edit_beta(text)
+    assert edited != text, "the edit did not apply"
+    path.write_text(edited, encoding="utf-8")
+    return root
+
 
 D = dt.date
 FULL = {
@@ -242,17 +261,105 @@ def test_no_prior_bcma_car_t(fixture_engine: Engine) -> None:
 
 
 # -- missing data and verification -------------------------------------------------------------------------------
-def test_a_criterion_no_source_gives_is_unknown_for_everyone(fixture_engine: Engine) -> None:
-    res = label_result(fixture_engine, "beta-cn-2024", answers())
+def test_an_unknown_requirement_met_by_the_strictest_reading(fixture_engine: Engine) -> None:
+    """Design brief section 3, missing data: "progressed on the last therapy = yes" meets an unknown
+    progression clause whichever way the label reads; the text says so and no question is asked."""
+    res = label_result(fixture_engine, "beta-cn-2024", answers(progressed_on_last=True))
+    c = next(c for c in res.criteria if c.id == "progressed_on_last")
+    assert c.outcome is MET
+    assert c.missing_data
+    assert res.status == "eligible"
+    assert res.decided_by == ()
+    assert c.text.id.startswith("We could not read whether this label asks for")
+    assert "either way" in c.text.id
+    assert "not_verified" in res.label.flags
+
+
+def test_an_unknown_requirement_with_a_weaker_answer_stays_unknown_and_asks_nothing(
+    fixture_engine: Engine,
+) -> None:
+    res = label_result(fixture_engine, "beta-cn-2024", answers(progressed_on_last=False))
+    c = next(c for c in res.criteria if c.id == "progressed_on_last")
+    assert c.outcome is UNKNOWN  # never not met: the label may not ask for it at all
+    assert res.status == "possible"
+    assert res.decided_by == ()  # no answer can settle it now: the specialist checks the label
+    assert "does not say" in c.text.id
+
+
+def test_an_unknown_requirement_with_not_sure_stays_unknown_and_names_the_question(
+    fixture_engine: Engine,
+) -> None:
+    res = label_result(fixture_engine, "beta-cn-2024", answers(progressed_on_last=None))
     c = next(c for c in res.criteria if c.id == "progressed_on_last")
     assert c.outcome is UNKNOWN
-    assert c.missing_data
-    assert res.status == "possible"  # never eligible
-    assert res.decided_by == ()  # no answer can settle it
-    assert "does not say" in c.text.id
-    # even a perfect answer set cannot make it eligible
-    assert label_result(fixture_engine, "beta-cn-2024", answers(progressed_on_last=True)).status == "possible"
-    assert "not_verified" in res.label.flags
+    assert res.status == "possible"
+    assert res.decided_by == ("progressed_on_last",)  # "yes" would settle it
+    assert "if they do" in c.text.id
+
+
+def test_implied_strictest_reading_of_adult(fixture_engine: Engine) -> None:
+    # gamma-eu-undated: the label's wording on age is not held ("adult" unknown)
+    assert label_result(fixture_engine, "gamma-eu-undated", answers(adult=True)).status == "eligible"
+    assert label_result(fixture_engine, "gamma-eu-undated", answers(adult=False)).status == "possible"
+    assert label_result(fixture_engine, "gamma-eu-undated", answers(adult=None)).status == "possible"
+
+
+def test_sourced_strictest_reading_of_counts_and_exposures(fixture_engine: Engine) -> None:
+    """beta-jp-2025: lines and exposures unknown; strictest = 3 lines including PI, IMiD and anti-CD38."""
+    day = D(2025, 6, 1)
+    met = label_result(fixture_engine, "beta-jp-2025", answers(prior_lines=3), day)
+    assert met.status == "eligible"
+    assert {c.id: c.outcome for c in met.criteria}["min_prior_lines"] is MET
+    assert {c.id: c.outcome for c in met.criteria}["exposed"] is MET
+    # fewer lines than the strictest reading: the label may still allow it, so possible, never not eligible
+    fewer = label_result(fixture_engine, "beta-jp-2025", answers(prior_lines=2), day)
+    assert fewer.status == "possible"
+    assert fewer.decided_by == ()
+    # a class missing from the drug list: exposure stays unknown
+    two = label_result(fixture_engine, "beta-jp-2025", answers(drugs=("bortezomib", "lenalidomide")), day)
+    assert {c.id: c.outcome for c in two.criteria}["exposed"] is UNKNOWN
+    assert two.status == "possible"
+    # count not known: the question that could settle it is named
+    unknown = label_result(fixture_engine, "beta-jp-2025", answers(prior_lines=None), day)
+    assert unknown.status == "possible"
+    assert unknown.decided_by == ("prior_lines",)
+
+
+def test_a_count_without_a_strictest_reading_stays_unknown(tmp_path: Path) -> None:
+    rules = _fixture_copy(
+        tmp_path, lambda text: re.sub(r"\[labels\.strictest\].*?\n\n", "", text, flags=re.S)
+    )
+    engine = Engine(load_rules(rules))
+    res = label_result(engine, "beta-jp-2025", answers(prior_lines=30), D(2025, 6, 1))
+    assert res.status == "possible"
+    assert {c.id: c.outcome for c in res.criteria}["min_prior_lines"] is UNKNOWN
+
+
+def test_a_label_whose_wording_is_not_held_is_never_screened(fixture_engine: Engine) -> None:
+    for a in (answers(), answers(adult=False, prior_lines=0), Answers()):
+        res = label_result(fixture_engine, "beta-eu-2025", a)
+        assert res.status == "not_checked"
+        assert res.criteria == ()
+        assert res.decided_by == ()
+    assert "indication_not_held" in fixture_engine.rules.labels["beta-eu-2025"].flags
+
+
+def test_status_order_is_eligible_possible_not_checked_not_eligible(fixture_engine: Engine) -> None:
+    # EU on 2025-06-01: alpha-eu-2022 (matches), gamma-eu-undated (adult unknown: possible when not sure),
+    # beta-eu-2025 (wording not held); with 0 lines alpha does not match.
+    result = fixture_engine.evaluate(answers(adult=None), "EU", D(2025, 6, 1))
+    assert [(r.label.id, r.status) for r in result.results] == [
+        ("alpha-eu-2022", "possible"),
+        ("gamma-eu-undated", "possible"),
+        ("beta-eu-2025", "not_checked"),
+    ]
+    result = fixture_engine.evaluate(answers(prior_lines=1), "EU", D(2025, 6, 1))
+    assert [(r.label.id, r.status) for r in result.results] == [
+        ("gamma-eu-undated", "eligible"),
+        ("beta-eu-2025", "not_checked"),
+        ("alpha-eu-2022", "not_eligible"),
+    ]
+    assert STATUSES == ("eligible", "possible", "not_checked", "not_eligible")
 
 
 def test_unverified_label_is_evaluated_normally(fixture_engine: Engine) -> None:
@@ -315,8 +422,16 @@ def test_approved_elsewhere(fixture_engine: Engine) -> None:
     elsewhere = {e.product: [(r.region, r.status) for r in e.regions] for e in result.approved_elsewhere}
     assert elsewhere == {
         "alpha-cel": [("US", "eligible"), ("EU", "eligible"), ("JP", "eligible")],
-        "gamma-adc": [("EU", "possible")],  # the EU fixture's adult criterion is unknown
+        # the EU fixture's wording on age is unknown; "18 or over" meets it either way
+        "gamma-adc": [("EU", "eligible"), ("JP", "eligible")],
     }
+    # the same rule as in the region itself: a weaker answer leaves it possible; not held is not_checked
+    result = fixture_engine.evaluate(answers(adult=False), "CN", D(2025, 6, 1))
+    elsewhere = {e.product: [(r.region, r.status) for r in e.regions] for e in result.approved_elsewhere}
+    assert elsewhere["gamma-adc"] == [("EU", "possible"), ("JP", "not_eligible")]
+    result = fixture_engine.evaluate(answers(), "US", D(2025, 6, 1))
+    elsewhere = {e.product: [(r.region, r.status) for r in e.regions] for e in result.approved_elsewhere}
+    assert elsewhere["beta-mab"] == [("EU", "not_checked"), ("CN", "eligible"), ("JP", "eligible")]
 
 
 def test_no_region_lists_every_product_elsewhere(fixture_engine: Engine) -> None:

@@ -36,7 +36,7 @@ def test_there_is_a_fixture_for_each_kind_of_breakage() -> None:
 
 
 def test_the_valid_fixture_and_the_real_rules_load() -> None:
-    assert len(load_rules(FIXTURE_RULES).labels) == 8
+    assert len(load_rules(FIXTURE_RULES).labels) == 11
     assert len(load_rules(REAL_RULES).labels) >= 50
 
 

@@ -190,3 +190,76 @@ def test_equal_criterion_keys_mean_equal_criteria(a: Answers, b: Answers, day: d
         assert first[key] == second[key], key
     for key in first:
         hash(key)  # usable as a key as it is
+
+
+# -- unknown wording settled by the strictest reading (design brief section 3, missing data) ---------------------
+def _stated(rules_engine: Engine, label_id: str) -> Engine:
+    """An engine where ``label_id`` states, as known criteria, exactly the strictest reading of its unknowns."""
+    from webapp.eligibility.engine import strictest_steps
+
+    label = rules_engine.rules.labels[label_id]
+    c = label.criteria
+    stated: dict[str, Any] = {}
+    for key in c.unknown:
+        steps = strictest_steps(label, key)
+        assert steps, f"{label_id}: {key} has no strictest reading"
+        if key in ("exposed", "refractory"):
+            stated[key] = tuple(getattr(c, key)) + tuple(arg for _kind, arg in steps)
+        elif key in ("min_prior_lines", "max_prior_lines"):
+            stated[key] = steps[0][1]
+        else:
+            stated[key] = True
+    new_label = replace(label, criteria=replace(c, unknown=(), **stated), strictest=None)
+    rules = replace(
+        rules_engine.rules, labels=MappingProxyType({**rules_engine.rules.labels, label_id: new_label})
+    )
+    return Engine(rules)
+
+
+def _strictest_labels(engine: Engine) -> list[str]:
+    from webapp.eligibility.engine import strictest_steps
+
+    return sorted(
+        lid
+        for lid, lb in engine.rules.labels.items()
+        if lb.criteria.unknown and all(strictest_steps(lb, k) for k in lb.criteria.unknown)
+    )
+
+
+def _check_meets_strictest_same_verdict(engine: Engine, label_id: str, a: Answers) -> None:
+    label = engine.rules.labels[label_id]
+    day = label.in_force_from
+    stated = _stated(engine, label_id)
+    mine = next(r for r in engine.evaluate(a, label.region, day).results if r.label.id == label_id)
+    theirs = next(r for r in stated.evaluate(a, label.region, day).results if r.label.id == label_id)
+    missing = [c for c in mine.criteria if c.missing_data]
+    if all(c.outcome.value == "met" for c in missing):
+        # the answers meet the strictest reading: the same verdict as a label that states it
+        assert mine.status == theirs.status, (label_id, mine.status, theirs.status)
+    else:
+        # otherwise never a firmer verdict than the stated label's, and never "not eligible" from wording we lack
+        assert mine.status != "eligible"
+        if theirs.status != "not_eligible":
+            assert mine.status == theirs.status or mine.status == "possible"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers_st, st.data())
+def test_meeting_the_strictest_reading_gives_the_stated_labels_verdict(
+    a: Answers, data: st.DataObject
+) -> None:
+
+    engine = FIXTURE_ENGINE
+    label_id = data.draw(st.sampled_from(_strictest_labels(engine)))
+    _check_meets_strictest_same_verdict(engine, label_id, a)
+
+
+@SETTINGS
+@given(answers_st, st.data())
+def test_meeting_the_strictest_reading_real_rules(a: Answers, data: st.DataObject) -> None:
+    labels = _strictest_labels(ENGINE)
+    assume(labels)
+    _check_meets_strictest_same_verdict(ENGINE, data.draw(st.sampled_from(labels)), a)
+
+
+FIXTURE_ENGINE = Engine(load_rules(REAL_RULES.parent / "tests" / "fixtures" / "rules"))

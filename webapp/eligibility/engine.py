@@ -30,7 +30,9 @@ class Outcome(StrEnum):
 
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
-STATUSES = ("eligible", "possible", "not_eligible")
+# `not_checked`: the label exists but its wording is not held, so no answer is screened against it.
+STATUSES = ("eligible", "possible", "not_checked", "not_eligible")
+NOT_CHECKED = "not_checked"
 _STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 
 
@@ -159,6 +161,11 @@ class _Facts:
     def _compute(self, kind: str, arg: Any) -> Outcome:
         a = self.a
         if kind == "missing":
+            # Wording not held: met when the answers meet the strictest reading, else unknown (never not met,
+            # since the label may not ask for it at all). ``arg`` is (criterion, strictest steps or None).
+            steps = arg[1]
+            if steps and all(self.outcome(k, x) is MET for k, x in steps):
+                return MET
             return UNKNOWN
         if kind == "min_prior_lines":
             return UNKNOWN if a.prior_lines is None else MET if a.prior_lines >= arg else NOT_MET
@@ -349,27 +356,60 @@ _ABSENT: Any = object()
 Step = tuple[str, str, Any]
 
 
+# Yes/no requirements whose strictest reading is implied: "required" (design brief section 3, missing data).
+_IMPLIED_STRICTEST = {
+    "adult": (("adult", None),),
+    "progressed_on_last": (("progressed_on_last", None),),
+    "no_prior_bcma_car_t": (("no_prior_bcma_car_t", None),),
+}
+
+
+def strictest_steps(label: Label, key: str) -> tuple[tuple[str, Any], ...] | None:
+    """The strictest reading of an unknown criterion as (kind, argument) steps, or None when there is none.
+
+    Yes/no requirements are implied ("required"); counts and exposure lists come only from the label's
+    sourced ``strictest`` data. Refractoriness counts as a list here: "refractory" without a named drug or
+    class has no single strictest reading (to lenalidomide? to every class?), so it needs data too."""
+    if key in _IMPLIED_STRICTEST:
+        return _IMPLIED_STRICTEST[key]
+    st = label.strictest
+    if st is None:
+        return None
+    if key in ("min_prior_lines", "max_prior_lines"):
+        bound = getattr(st, key)
+        return None if bound is None else ((key, bound),)
+    targets = getattr(st, key)
+    return tuple((key, target) for target in targets) or None
+
+
 def compile_label(label: Label) -> tuple[Step, ...]:
-    """The label's criteria in the order a clinician reads them, ready to evaluate (design brief section 3)."""
+    """The label's criteria in the order a clinician reads them, ready to evaluate (design brief section 3).
+    A label whose wording is not held has no criteria: it is never screened."""
+    if not label.indication_held:
+        return ()
     c = label.criteria
     unknown = set(c.unknown)
+
+    def missing(key: str) -> Step:
+        return (key, "missing", (key, strictest_steps(label, key)))
+
     steps: list[Step] = [("relapsed_or_refractory", "relapsed_or_refractory", None)]
     if "adult" in unknown:
-        steps.append(("adult", "missing", "adult"))
+        steps.append(missing("adult"))
     elif c.adult:
         steps.append(("adult", "adult", None))
     for key, bound in (("min_prior_lines", c.min_prior_lines), ("max_prior_lines", c.max_prior_lines)):
         if key in unknown:
-            steps.append((key, "missing", key))
+            steps.append(missing(key))
         elif bound is not None:
             steps.append((key, key, bound))
     for key in ("exposed", "refractory"):
         if key in unknown:
-            steps.append((key, "missing", key))
+            steps.append(missing(key))
         steps.extend((f"{key}:{target}", key, target) for target in getattr(c, key))
     for key in ("progressed_on_last", "no_prior_bcma_car_t"):
         if key in unknown:
-            steps.append((key, "missing", key))
+            steps.append(missing(key))
         elif getattr(c, key):
             steps.append((key, key, None))
     return tuple(steps)
@@ -414,8 +454,9 @@ class Engine:
             label.id: tuple((step, self._explain_key(label, step)) for step in self._plans[label.id])
             for label in rules.labels.values()
         }
-        self._signatures = {
-            lid: tuple((kind, arg) for _cid, kind, arg in plan) for lid, plan in self._plans.items()
+        self._signatures: dict[str, tuple[Any, ...] | None] = {
+            lid: tuple((kind, arg) for _cid, kind, arg in plan) if rules.labels[lid].indication_held else None
+            for lid, plan in self._plans.items()
         }
 
     def practice(self, label: Label, as_of: dt.date, residence: str | None = None) -> PracticeFacts:
@@ -454,11 +495,15 @@ class Engine:
             for other, indexes, ids in per_region:
                 if other == region:
                     continue
-                best = 2
+                best = _STATUS_RANK["not_eligible"]
                 for i in indexes:
                     rank = ranks[i]
                     if rank is None:
-                        status = combine(outcomes.get(key) or outcome(*key) for key in signatures[i])
+                        signature = signatures[i]
+                        if signature is None:  # wording not held: never screened
+                            status = NOT_CHECKED
+                        else:
+                            status = combine(outcomes.get(key) or outcome(*key) for key in signature)
                         rank = ranks[i] = _STATUS_RANK[status]
                     best = min(best, rank)
                 regions.append(ElsewhereRegion(other, STATUSES[best], ids))
@@ -496,6 +541,8 @@ class Engine:
         return plan
 
     def evaluate_label(self, label: Label, facts: _Facts) -> LabelResult:
+        if not label.indication_held:
+            return LabelResult(label, NOT_CHECKED, (), ())
         # Each step's explanation, found once per evaluation under its key (worked out at start-up).
         explained = facts.explained
         found: list[CriterionResult] = []
@@ -531,7 +578,7 @@ class Engine:
         texts = self._texts[label.id][cid]
         a = f.a
         if kind == "missing":
-            return texts["result"]
+            return self._explain_missing(arg, outcome, key, f)
         if kind in _YES_NO_TEXTS:
             answer = a.prior_bcma_car_t if kind == "no_prior_bcma_car_t" else getattr(a, kind)
             return CriterionResult(
@@ -591,11 +638,30 @@ class Engine:
             (*key, outcome, answer, never_had),
         )
 
+    @staticmethod
+    def _explain_missing(arg: Any, outcome: Outcome, key: tuple[Any, ...], f: _Facts) -> CriterionResult:
+        """A criterion whose wording we do not hold. Met when the answers meet its strictest reading; else
+        unknown, naming the question that could still settle it (an answer not yet given that would meet
+        the strictest reading), or none when no answer can (no strictest reading, or a weaker answer)."""
+        what, steps = arg
+        outcomes = tuple(f.outcome(k, x) for k, x in steps) if steps else ()
+        if outcome is MET:
+            return CriterionResult(what, MET, None, None, _MISSING_MET[what], None, None, True, (*key, MET))
+        decided_by = None
+        if steps and NOT_MET not in outcomes:
+            decided_by = next(
+                _question(k, x) for (k, x), o in zip(steps, outcomes, strict=True) if o is UNKNOWN
+            )
+        text = _MISSING_OPEN[what] if decided_by else _MISSING_CLOSED[what]
+        return CriterionResult(
+            what, UNKNOWN, None, None, text, None, decided_by, True, (*key, UNKNOWN, decided_by)
+        )
+
     def _prepare_texts(self, label: Label) -> dict[str, dict[Any, Any]]:
         out: dict[str, dict[Any, Any]] = {}
         for cid, kind, arg in self._plans[label.id]:
             if kind == "missing":
-                out[cid] = {"result": _missing(arg)}
+                out[cid] = {}
             elif kind in _YES_NO_TEXTS:
                 out[cid] = {o: Msg.of(t) for o, t in _YES_NO_TEXTS[kind].items()}
             elif kind in ("min_prior_lines", "max_prior_lines"):
@@ -747,20 +813,42 @@ _YES_NO_TEXTS: Mapping[str, Mapping[Outcome, str]] = {
 }
 
 
-def _missing(key: str) -> CriterionResult:
-    """A criterion no source gives: unknown for everyone, and no answer can settle it."""
-    return CriterionResult(
-        key,
-        UNKNOWN,
-        None,
-        None,
-        Msg.of(
-            N_(
-                "The source we hold for this label does not say whether it asks for %(what)s, so no answer "
-                "can decide this. The treating specialist can check the label."
-            ),
-            what=Msg.of(_MISSING_WHAT[key]),
-        ),
-        missing_data=True,
-        key=("missing", key),
+def _question(kind: str, arg: Any) -> str:
+    """The question (answer field) that settles one step."""
+    if kind in _DECIDED_BY:
+        return _DECIDED_BY[kind]
+    if kind in ("min_prior_lines", "max_prior_lines"):
+        return "prior_lines"
+    if kind == "exposed":
+        return f"exposed_classes.{arg}" if arg in CLASS_IDS else "drugs"
+    return f"refractory.{arg}"
+
+
+# Texts for a criterion whose wording we do not hold, by outcome (design brief section 3, missing data).
+_MISSING_MET = {
+    key: Msg.of(
+        N_("We could not read whether this label asks for %(what)s. Your answers meet it either way."),
+        what=Msg.of(what),
     )
+    for key, what in _MISSING_WHAT.items()
+}
+_MISSING_OPEN = {
+    key: Msg.of(
+        N_(
+            "We could not read whether this label asks for %(what)s. We do not know yet whether your answers "
+            "meet it; if they do, it is met either way."
+        ),
+        what=Msg.of(what),
+    )
+    for key, what in _MISSING_WHAT.items()
+}
+_MISSING_CLOSED = {
+    key: Msg.of(
+        N_(
+            "The source we hold for this label does not say whether it asks for %(what)s, so no answer "
+            "can decide this. The treating specialist can check the label."
+        ),
+        what=Msg.of(what),
+    )
+    for key, what in _MISSING_WHAT.items()
+}

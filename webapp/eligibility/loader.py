@@ -22,21 +22,33 @@ from .model import (
     DRUG_GROUPS,
     LINE_WORDS,
     PRODUCT_KINDS,
+    Citation,
     Criteria,
     Drug,
     DrugClass,
+    InForceBy,
     Label,
     Names,
     Product,
     Region,
     Rules,
     Source,
+    Strictest,
 )
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^[A-Z]{2}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 MAX_LINES = 30
+# Turned on once every citation in rules/ is clean (issue 20 item 3); `citation_remarks()` lists what is left.
+STRICT_CITATIONS = False
+# Words that belong in maintainers' notes, never in a citation that patients read (issue 20): our own
+# research files, and remarks on how a source was (not) read.
+_NOT_IN_CITATIONS = re.compile(
+    r"shared/|reference/|labels\.json|research notes|\(not read\)|not retrieved|machine[- ]translated"
+    r"|as printed|as announced|not opened|as summari[sz]ed",
+    re.IGNORECASE,
+)
 
 
 class RulesError(ValueError):
@@ -134,6 +146,44 @@ class _Table:
         extra = sorted(set(self.data) - self.used)
         if extra:
             raise self.err(extra[0], "is not a known key (check the spelling against rules/README.md)")
+
+
+def one_url(value: str) -> str | None:
+    """Why ``value`` is not exactly one absolute http(s) URL, or None when it is."""
+    from urllib.parse import urlsplit
+
+    if value != value.strip() or any(ch.isspace() for ch in value) or "; " in value:
+        return "must be exactly one absolute http(s) URL, with no spaces or notes"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or "..." in value:
+        return "must be exactly one absolute http(s) URL"
+    return None
+
+
+def read_citation(s: _Table, title_key: str) -> tuple[str, str, PartialDate | None, tuple[str, ...]]:
+    """The citation fields every source shares: (title, issuer, date, urls). Rejects an entry of ``urls``
+    that is not one absolute URL, a citation without an issuer, and maintainers' remarks in citation text."""
+    title = s.text(title_key)
+    issuer = s.text("issuer")
+    date = s.partial_date("date", required=False)
+    if not s.data.get("urls"):
+        raise s.err("urls", "is required: a list of addresses, each one absolute http(s) URL")
+    urls = s.strings("urls", check=one_url)
+    for key in (title_key, "issuer", "section", "quote") if STRICT_CITATIONS else ():
+        value = s.data.get(key)
+        if isinstance(value, str) and (m := _NOT_IN_CITATIONS.search(value)):
+            raise s.err(key, f"{m.group(0)!r} is a maintainers' remark: move it to verified_note or notes")
+    return title, issuer, date, urls
+
+
+def read_cited(t: _Table, key: str) -> Citation:
+    """A small citation table such as ``in_force_by`` (document, issuer, date, section, urls, checked)."""
+    s = t.sub(key)
+    title, issuer, date, urls = read_citation(s, "document")
+    checked = s.day("checked")
+    citation = Citation(title, issuer, date, s.text("section", required=False), urls, checked)  # type: ignore[arg-type]
+    s.done()
+    return citation
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -262,7 +312,8 @@ def _load_label(
         raise t.err("indication_lang", "must be a language tag such as en, zh-Hans or ja")
     indication_en = t.text("indication_en", required=indication_lang != "en")
 
-    c = t.sub("criteria")
+    # A label whose wording is not held has no criteria table (checked below).
+    c = t.sub("criteria", required=t.data.get("indication_held", True) is not False)
     lines: dict[str, int | None] = {}
     for key in ("min_prior_lines", "max_prior_lines"):
         value = c.get(key, int, required=False)
@@ -294,10 +345,13 @@ def _load_label(
 
     s = t.sub("source")
     verified = s.get("verified", bool)
+    document, issuer, date, urls = read_citation(s, "document")
     source = Source(
-        document=s.text("document"),
+        document=document,
+        issuer=issuer,
+        date=date,
         section=s.text("section"),
-        url=s.text("url"),
+        urls=urls,
         checked=s.day("checked"),  # type: ignore[arg-type]  # required=True never returns None
         checked_against=s.choice("checked_against", ("regulator", "secondary")),  # type: ignore[arg-type]
         verified=verified,
@@ -318,6 +372,51 @@ def _load_label(
     if approved is None and not source.notes.strip():
         raise t.err("approved", "is missing: say in source.notes why no date is known")
 
+    held = t.get("indication_held", bool, required=False, default=True)
+    if not held and (c.data or t.data.get("strictest")):
+        raise t.err("indication_held", "is false: a label whose wording is not held has no criteria")
+    translated_from = t.text("indication_translated_from", required=False)
+    if translated_from and (not LANG_RE.match(translated_from) or translated_from == indication_lang):
+        raise t.err(
+            "indication_translated_from", "must be the language tag of the original, not the text's own"
+        )
+    if translated_from and verified:
+        raise t.err(
+            "indication_translated_from", "a translation is not the regulator's text: verified must be false"
+        )
+
+    strictest = None
+    if "strictest" in t.data:
+        st = t.sub("strictest")
+        bounds = {k: st.get(k, int, required=False) for k in ("min_prior_lines", "max_prior_lines")}
+        strictest = Strictest(
+            reason=st.text("reason"),
+            min_prior_lines=bounds["min_prior_lines"],
+            max_prior_lines=bounds["max_prior_lines"],
+            exposed=st.strings("exposed", check=known_class_or_drug),
+            refractory=st.strings("refractory", check=known_class_or_drug),
+        )
+        for key in ("min_prior_lines", "max_prior_lines", "exposed", "refractory"):
+            if key in st.data and key not in unknown:
+                raise st.err(key, "gives a strictest reading of a criterion that is not listed as unknown")
+        if len(st.data) == 1:
+            raise st.err("reason", "a strictest reading needs at least one criterion")
+        st.done()
+    else:
+        t.used.add("strictest")
+
+    in_force_by = None
+    if "in_force_by" in t.data:
+        # The bound is the date of the document that shows the approval existed (a full date).
+        cited = read_cited(t, "in_force_by")
+        if cited.date is None or cited.date.precision != "day":
+            raise t.err("in_force_by.date", "is required, as a full date YYYY-MM-DD")
+        in_force_by = InForceBy(cited.date.effective, cited)
+        if approved is not None:
+            raise t.err("in_force_by", "is only for a label whose approval date is unknown")
+    else:
+        t.used.add("in_force_by")
+
     label = Label(
         id=lid,
         product=product_id,
@@ -336,6 +435,10 @@ def _load_label(
         source=source,
         approval_type=t.text("approval_type", required=False),
         file=file,
+        indication_held=held,
+        indication_translated_from=translated_from,
+        strictest=strictest,
+        in_force_by=in_force_by,
     )
     t.done()
     return label

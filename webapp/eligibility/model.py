@@ -67,17 +67,65 @@ class Drug:
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    """What everyone may read of a source: the document, who issued it, its date and where to find it.
+
+    ``date`` is the document's own date where it has one; otherwise the citation reads "accessed
+    <checked>". Maintainers' remarks (verification notes) live beside it in the source, never in it."""
+
+    document: str
+    issuer: str
+    date: PartialDate | None
+    section: str
+    urls: tuple[str, ...]
+    checked: dt.date
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
+    """A label's source: the citation, plus maintainers' fields (``verified_note``, ``notes``, review)."""
+
     document: str
     section: str
-    url: str
+    urls: tuple[str, ...]
     checked: dt.date
     checked_against: Literal["regulator", "secondary"]
     verified: bool
+    issuer: str = ""
+    date: PartialDate | None = None
     verified_note: str = ""
     reviewed_by: str = ""
     reviewed_on: dt.date | None = None
     notes: str = ""
+
+    @property
+    def url(self) -> str:
+        """The first address (kept for templates that link one)."""
+        return self.urls[0] if self.urls else ""
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(self.document, self.issuer, self.date, self.section, self.urls, self.checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Strictest:
+    """The strictest reading of criteria whose wording no source gives (design brief section 3), with the
+    reason. Only counts and exposure lists need one; yes/no requirements have an implied one."""
+
+    reason: str
+    min_prior_lines: int | None = None
+    max_prior_lines: int | None = None
+    exposed: tuple[str, ...] = ()
+    refractory: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InForceBy:
+    """The approval existed by ``date`` (e.g. an HTA decision that cites the licence), with its citation."""
+
+    date: dt.date
+    citation: Citation
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +159,28 @@ class Label:
     source: Source
     approval_type: str = ""
     file: str = ""
+    # False only when no source states the population (only that an approval exists): never screened.
+    indication_held: bool = True
+    # The language the indication we hold was translated from; the original wording is not held.
+    indication_translated_from: str = ""
+    strictest: Strictest | None = None
+    in_force_by: InForceBy | None = None
 
     @property
     def in_force_from(self) -> dt.date:
-        """First day in force. With no known approval date, the day the source was checked (flagged)."""
-        return self.approved.effective if self.approved else self.source.checked
+        """First day in force. With no known approval date, the day a source shows the approval existed by
+        (``in_force_by``), else the day the source was checked; both are flagged."""
+        if self.approved:
+            return self.approved.effective
+        if self.in_force_by:
+            return self.in_force_by.date
+        return self.source.checked
+
+    @property
+    def indication_is_label_text(self) -> bool:
+        """True when the indication we hold may be shown as the label's own words: the regulator's text
+        (or an exact quotation of it), not a translation and not a secondary report."""
+        return self.indication_held and not self.indication_translated_from and self.source.verified
 
     @property
     def in_force_until(self) -> dt.date | None:
@@ -140,10 +205,16 @@ class Label:
         out = []
         if not self.source.verified:
             out.append("not_verified")
-        if self.approved is None:
+        if self.approved is None and self.in_force_by is not None:
+            out.append("approval_date_bound")
+        elif self.approved is None:
             out.append("approval_date_unknown")
         elif self.approved.precision != "day":
             out.append(f"approval_date_{self.approved.precision}_only")
+        if not self.indication_held:
+            out.append("indication_not_held")
+        if self.indication_translated_from:
+            out.append("indication_translated")
         if self.criteria.unknown:
             out.append("criteria_unknown")
         if not self.source.reviewed_by:
@@ -252,16 +323,35 @@ class Dated:
 
 @dataclass(frozen=True, slots=True)
 class FactSource:
-    """Where one practice fact comes from. ``verified`` only after reading the source itself."""
+    """Where one practice fact comes from. ``verified`` only after reading the source itself.
+
+    The citation (title, issuer, date, section, quote, urls) is for everyone; ``verified_note`` is for
+    maintainers. ``kind = "reference"`` marks a fact taken from our reference research: it cites the public
+    document behind it and is shown as not checked against the original."""
 
     title: str
-    url: str
+    urls: tuple[str, ...]
     checked: dt.date
     kind: str
     verified: bool
+    issuer: str = ""
+    date: PartialDate | None = None
     section: str = ""
     quote: str = ""
     verified_note: str = ""
+
+    @property
+    def url(self) -> str:
+        """The first address (kept for templates that link one)."""
+        return self.urls[0] if self.urls else ""
+
+    @property
+    def document(self) -> str:
+        return self.title
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(self.title, self.issuer, self.date, self.section, self.urls, self.checked)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from .loader import ID_RE, REGION_RE, RulesError, _read_toml, _rel, _Table
+from .loader import ID_RE, REGION_RE, RulesError, _read_toml, _rel, _Table, read_citation
 from .model import (
     AVAILABILITY_ASPECTS,
     AVAILABILITY_STATUSES,
@@ -78,7 +78,7 @@ def _dates(t: _Table) -> Dated:
 
 
 def _source(parent: _Table, key: str = "source", *, steps: bool = False) -> FactSource:
-    """``{title or document, url, checked, section or quote, kind, verified[, verified_note]}``.
+    """``{title or document, issuer, date, urls, checked, section or quote, kind, verified[, verified_note]}``.
 
     ``steps``: the fact is an access step, where a facilitator's page may be cited for what it advises.
     """
@@ -86,11 +86,9 @@ def _source(parent: _Table, key: str = "source", *, steps: bool = False) -> Fact
     if "title" in s.data and "document" in s.data:
         raise s.err("document", "give either title or document, not both")
     title_key = "document" if "document" in s.data else "title"
-    title = _text(s, title_key)
+    _text(s, title_key)
+    title, issuer, date, urls = read_citation(s, title_key)
     s.used.update({"title", "document"})
-    url = _text(s, "url")
-    if not URL_RE.match(url):
-        raise s.err("url", "must be an http(s) address")
     checked = s.day("checked")
     section = _text(s, "section", required=False)
     quote = _text(s, "quote", required=False)
@@ -99,7 +97,9 @@ def _source(parent: _Table, key: str = "source", *, steps: bool = False) -> Fact
     verified = s.get("verified", bool)
     source = FactSource(
         title=title,
-        url=url,
+        urls=urls,
+        issuer=issuer,
+        date=date,
         checked=checked,  # type: ignore[arg-type]
         kind=s.choice("kind", SOURCE_KINDS) or "",
         verified=verified,

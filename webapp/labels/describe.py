@@ -350,12 +350,18 @@ def english_indication(label: Label) -> str:
 _URL = re.compile(r"https?://[^\s;]+")
 
 
-def url_parts(text: str) -> list[tuple[str, str]]:
-    """Split a source address field into ('url', ...) and ('text', ...) parts.
+def url_parts(text: str | tuple[str, ...]) -> list[tuple[str, str]]:
+    """A source's addresses as ('url', ...) parts, separated by ('text', "; ") parts.
 
-    The field holds the address as printed, sometimes several separated by ';' with a remark in brackets,
-    so each address becomes its own link and the remarks stay text.
-    """
+    Sources hold a list of addresses, each exactly one URL (the loader checks it); a plain string is still
+    split, for callers that pass one."""
+    if not isinstance(text, str):
+        out_list: list[tuple[str, str]] = []
+        for i, url in enumerate(text):
+            if i:
+                out_list.append(("text", "; "))
+            out_list.append(("url", url))
+        return out_list
     out: list[tuple[str, str]] = []
     pos = 0
     for match in _URL.finditer(text):

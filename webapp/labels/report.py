@@ -109,7 +109,7 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _urls(text: str) -> str:
+def _urls(text: str | tuple[str, ...]) -> str:
     """Each address as a Markdown autolink, remarks between them escaped as text."""
     return "".join(f"<{part}>" if kind == "url" else _md(part) for kind, part in url_parts(text))
 
@@ -140,7 +140,7 @@ def _stale_line(e: Entry, region_name: str) -> str:
         date=s.checked.isoformat(),
         document=_md(s.document),
         section=_md(s.section),
-        url=_urls(s.url),
+        url=_urls(s.urls),
     )
 
 
@@ -234,7 +234,7 @@ def _markdown_entry(e: Entry, today: dt.date) -> list[str]:
         "%(document)s, %(section)s. %(url)s. Checked on %(date)s against %(against)s.",
         document=_md(s.document),
         section=_md(s.section),
-        url=_urls(s.url),
+        url=_urls(s.urls),
         date=s.checked.isoformat(),
         against=against,
     )
