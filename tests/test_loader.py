@@ -76,3 +76,16 @@ def test_rules_check_command_fails_on_broken_rules(tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["rules", "check"])
     assert result.exit_code == 1
     assert "approved: month must be in 1..12" in result.output
+
+
+def test_every_region_names_its_regulator_in_chinese() -> None:
+    """Chinese pages name regulators in Chinese (issue 20 item 4), never "NMPA" or an English department."""
+    rules = load_rules(REAL_RULES)
+    for region in rules.regions.values():
+        for locale in ("zh_Hans", "zh_Hant"):
+            short, full = region.regulator_in(locale), region.regulator_in(locale, full=True)
+            assert re.search(r"[\u4e00-\u9fff]", short), (region.id, locale, short)
+            assert re.search(r"[\u4e00-\u9fff]", full), (region.id, locale, full)
+        assert region.regulator_in("en") == region.regulator
+    assert rules.regions["CN"].regulator_in("zh_Hans") == "国家药品监督管理局"
+    assert rules.regions["HK"].regulator_in("zh_Hant") == "香港衞生署"

@@ -22,10 +22,12 @@ from .model import (
     DRUG_GROUPS,
     LINE_WORDS,
     PRODUCT_KINDS,
+    ZH_NAME_STATES,
     Citation,
     Criteria,
     Drug,
     DrugClass,
+    FactSource,
     InForceBy,
     Label,
     Names,
@@ -210,6 +212,15 @@ def _rel(path: Path, root: Path) -> str:
     return str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
 
 
+def _in_chinese(t: _Table, prefix: str, english: str) -> Names | None:
+    """``<prefix>_zh_Hans`` and ``<prefix>_zh_Hant`` as Names (with the English beside), or None if absent."""
+    keys = (f"{prefix}_zh_Hans", f"{prefix}_zh_Hant")
+    t.used.update(keys)
+    if not any(k in t.data for k in keys):
+        return None
+    return Names(en=english, zh_Hans=t.text(keys[0]), zh_Hant=t.text(keys[1]))
+
+
 def _load_regions(root: Path) -> dict[str, Region]:
     path = root / "regions.toml"
     file = _rel(path, root)
@@ -226,12 +237,16 @@ def _load_regions(root: Path) -> dict[str, Region]:
         currency = t.text("currency")
         if not re.match(r"^[A-Z]{3}$", currency):
             raise t.err("currency", "must be an ISO 4217 code such as USD")
+        regulator, regulator_name = t.text("regulator"), t.text("regulator_name")
+
         regions[rid] = Region(
             id=rid,
-            regulator=t.text("regulator"),
-            regulator_name=t.text("regulator_name"),
+            regulator=regulator,
+            regulator_name=regulator_name,
             currency=currency,
             names=t.names(),
+            regulator_short=_in_chinese(t, "regulator", regulator),
+            regulator_full=_in_chinese(t, "regulator_name", regulator_name),
         )
         t.done()
     top.done()
@@ -264,6 +279,9 @@ def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug]]:
         drug_class = t.choice("class", CLASS_IDS, required=False)
         if group in CLASS_IDS and drug_class != group:
             raise t.err("class", f"a drug in group {group} must have class = {group!r}")
+        related_class = t.choice("related_class", CLASS_IDS, required=False)
+        if related_class and related_class == drug_class:
+            raise t.err("related_class", "names the class the drug is counted as; leave it out")
         drugs[did] = Drug(
             id=did,
             group=group or "other",
@@ -274,10 +292,34 @@ def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug]]:
             bcma_car_t=t.get("bcma_car_t", bool, required=False, default=False),
             bcma_directed=t.get("bcma_directed", bool, required=False, default=False),
             note=t.text("note", required=False),
+            zh_name=t.choice("zh_name", ZH_NAME_STATES, required=False) or "registered",
+            zh_hant_form=t.choice("zh_Hant_form", ("attested", "converted"), required=False) or "",
+            related_class=related_class,
+            related_class_reason=t.text("related_class_reason", required=related_class is not None),
+            clinician_review=t.get("clinician_review", bool, required=False, default=False),
+            sources=_name_sources(t, "sources"),
         )
         t.done()
     top.done()
     return classes, drugs
+
+
+def _name_sources(t: _Table, key: str) -> tuple[FactSource, ...]:
+    """``[[<entry>.sources]]``: citations for a medicine's names, class or brands; each may say which fact it
+    ``supports`` (e.g. "zh_Hans", "brand 安加维", "class"). Read with the practice facts' source reader."""
+    from .practice import _source  # practice.py builds on this module's table reader
+
+    out = []
+    for i, raw in enumerate(t.get(key, list, required=False, default=[])):
+        if not isinstance(raw, dict):
+            raise t.err(f"{key}[{i}]", "must be a table")
+        raw = dict(raw)
+        supports = raw.pop("supports", "")
+        if not isinstance(supports, str):
+            raise t.err(f"{key}[{i}].supports", "must be a string")
+        holder = _Table({"source": raw}, t.file, t.entry, f"{t.prefix}{key}[{i}].")
+        out.append(_source(holder))
+    return tuple(out)
 
 
 def _load_label(
@@ -416,6 +458,7 @@ def _load_label(
             raise t.err("in_force_by", "is only for a label whose approval date is unknown")
     else:
         t.used.add("in_force_by")
+    t.used.update({"approval_type_zh_Hans", "approval_type_zh_Hant"})
 
     label = Label(
         id=lid,
@@ -434,6 +477,15 @@ def _load_label(
         criteria=criteria,
         source=source,
         approval_type=t.text("approval_type", required=False),
+        approval_type_zh=(
+            Names(
+                en=t.text("approval_type", required=False),
+                zh_Hans=t.text("approval_type_zh_Hans"),
+                zh_Hant=t.text("approval_type_zh_Hant"),
+            )
+            if "approval_type_zh_Hans" in t.data or "approval_type_zh_Hant" in t.data
+            else None
+        ),
         file=file,
         indication_held=held,
         indication_translated_from=translated_from,
@@ -461,6 +513,11 @@ def _load_product(path: Path, root: Path, regions: dict[str, Region], drugs: dic
         zh_Hant=names_t.text("zh_Hant", required=False) or inn,
     )
     name_note = names_t.text("note", required=False)
+    zh_name = names_t.choice("zh_name", ZH_NAME_STATES, required=False) or (
+        "registered" if "zh_Hans" in names_t.data else "none"
+    )
+    names_t.used.add("zh_Hant_form")
+    name_sources = _name_sources(names_t, "sources")
     names_t.done()
     brands_t = t.sub("brands", required=False)
     brands: dict[str, str] = {}
@@ -485,6 +542,8 @@ def _load_product(path: Path, root: Path, regions: dict[str, Region], drugs: dic
         brands=MappingProxyType(brands),
         labels=labels,
         file=file,
+        zh_name=zh_name,
+        name_sources=name_sources,
     )
     t.done()
     return product

@@ -44,6 +44,16 @@ class Region:
     regulator_name: str
     currency: str
     names: Names
+    # The regulator as a reader of each language knows it: short (inline) and full names. Chinese pages
+    # never show "NMPA" or an English department name (issue 20 item 4).
+    regulator_short: Names | None = None
+    regulator_full: Names | None = None
+
+    def regulator_in(self, locale: str, *, full: bool = False) -> str:
+        names = self.regulator_full if full else self.regulator_short
+        if names is None:
+            return self.regulator_name if full else self.regulator
+        return names.for_locale(locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +61,11 @@ class DrugClass:
     id: str
     names: Names
     help: str
+
+
+# How sure the Chinese name of a medicine is: registered with a regulator, in common use, resting on one
+# weak source (shown with a "not confirmed" mark), or none at all (pages say so instead of a bare INN).
+ZH_NAME_STATES: tuple[str, ...] = ("registered", "in_use", "unconfirmed", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +79,13 @@ class Drug:
     bcma_car_t: bool = False
     bcma_directed: bool = False
     note: str = ""
+    zh_name: str = "registered"
+    zh_hant_form: str = ""
+    # A class this drug resembles but is deliberately not counted as (CELMoDs and "immunomodulatory agent").
+    related_class: str | None = None
+    related_class_reason: str = ""
+    clinician_review: bool = False
+    sources: tuple[FactSource, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +187,15 @@ class Label:
     indication_translated_from: str = ""
     strictest: Strictest | None = None
     in_force_by: InForceBy | None = None
+    # The approval type in the regulator's own terms, per language (no "BLA" for an NMPA approval).
+    approval_type_zh: Names | None = None
+
+    def approval_type_in(self, locale: str) -> str:
+        return (
+            self.approval_type_zh.for_locale(locale)
+            if self.approval_type_zh and locale != "en"
+            else self.approval_type
+        )
 
     @property
     def in_force_from(self) -> dt.date:
@@ -236,6 +267,8 @@ class Product:
     brands: MappingProxyType[str, str]
     labels: tuple[Label, ...]
     file: str = ""
+    zh_name: str = "registered"
+    name_sources: tuple[FactSource, ...] = ()
 
     def brand_in(self, region: str) -> str:
         return self.brands.get(region, "")
