@@ -347,7 +347,7 @@ def chinese_pages(client) -> list[str]:
             and not rule.arguments
             and not rule.rule.startswith(("/api/", "/static", "/healthz", "/readyz"))
         ):
-            if not rule.rule.endswith((".csv", ".json", ".pdf")):
+            if not rule.rule.endswith((".csv", ".json", ".pdf", ".atom")):
                 paths.append(rule.rule)
     if "labels.label" in app.view_functions:
         paths += [f"/labels/{label_id}" for label_id in app.extensions["engine"].rules.labels]

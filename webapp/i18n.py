@@ -235,7 +235,11 @@ def init_i18n(app: Flask) -> None:
 
 
 def remember_choice(response: Any) -> Any:
-    """After a request with a valid ``lang`` parameter, keep the choice in a cookie (the switcher)."""
+    """After a request with a valid ``lang`` parameter, keep the choice in a cookie (the switcher).
+
+    A view that takes ``lang`` as a plain parameter (the Atom feed) sets ``g.lang_cookie_off``."""
+    if g.get("lang_cookie_off"):
+        return response
     code = normalize_lang(present(request.args, "lang"))
     cookie = current_app.config["LANG_COOKIE"]
     if code and present(request.cookies, cookie) != code:
