@@ -16,14 +16,13 @@ from xml.etree import ElementTree as ET
 from flask import Response, current_app, g, render_template, request, url_for
 
 from ..eligibility.model import Rules
-from ..i18n import LANGUAGES, gettext, names, normalize_lang, use_locale
+from ..i18n import LANGUAGES, gettext, names, normalize_lang, public_url, use_locale
 from . import bp
 from .describe import date_text, today
 from .events import ID_NAMESPACE, Event, EventView, describe_event, filter_events
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 # Feed readers poll; the data changes only with a deploy. A conditional request after this costs a 304.
 FEED_MAX_AGE = 900
 FEED_ID_NAMESPACE = "label-changes"
@@ -44,15 +43,6 @@ def _filters(data: Rules) -> tuple[str | None, str | None]:
     region = (request.args.get("region") or "").strip().upper() or None
     product = (request.args.get("product") or "").strip().lower() or None
     return (region if region in data.regions else None, product if product in data.products else None)
-
-
-def public_url(path: str) -> str:
-    """``path`` (from url_for) as an absolute URL on PUBLIC_BASE_URL, which holds any path prefix itself."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL
-    root = request.script_root
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return str(base).rstrip("/") + path
 
 
 def _query(**params: str | None) -> dict[str, str]:
