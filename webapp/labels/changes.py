@@ -97,9 +97,8 @@ def _feed_title(data: Rules, region: str | None, product: str | None) -> str:
 
 def _entry_text(view: EventView) -> str:
     lines = [view.date_text, *view.changes]
-    c = view.citation
-    cite = ", ".join(p for p in (c.document, c.section) if p)
-    lines.append(gettext("Source: %(source)s (checked %(date)s)", source=cite, date=c.checked))
+    lines.append(gettext("Source: %(source)s", source=str(view.citation)))
+    lines += view.citation.urls
     return "\n".join(lines)
 
 

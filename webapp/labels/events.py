@@ -131,11 +131,18 @@ def filter_events(events: list[Event], region: str | None = None, product: str |
 
 # -- plain words ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class Citation:
+class CitationText:
+    """A label's citation as a reader sees it: document, issuer, the document's date (or "accessed <day>"
+    when it has none), section and addresses. Never the maintainers' notes."""
+
     document: str
+    issuer: str
+    when: str  # the document's date, or "accessed <checked>"
     section: str
     urls: tuple[str, ...]
-    checked: str  # the day someone read it, in the reader's language
+
+    def __str__(self) -> str:
+        return gettext(", ").join(p for p in (self.document, self.issuer, self.section, self.when) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +154,7 @@ class EventView:
     product_name: str
     region_name: str
     changes: tuple[str, ...]  # what changed, in plain words
-    citation: Citation
+    citation: CitationText
 
 
 def _lines_change(old: Label, new: Label) -> str | None:
@@ -210,10 +217,10 @@ def _region_name(rules: Rules, region: str) -> str:
     return names(rules.regions[region].names)
 
 
-def citation_of(label: Label) -> Citation:
-    source = label.source
-    urls = tuple(u for u in source.url.split() if u.startswith(("http://", "https://")))
-    return Citation(source.document, source.section, urls, date_text(source.checked))
+def citation_of(label: Label) -> CitationText:
+    c = label.source.citation
+    when = partial_date_text(c.date) if c.date else gettext("accessed %(date)s", date=date_text(c.checked))
+    return CitationText(c.document, c.issuer, when, c.section, c.urls)
 
 
 def describe_event(rules: Rules, event: Event) -> EventView:
@@ -229,6 +236,9 @@ def describe_event(rules: Rules, event: Event) -> EventView:
         else:
             what = gettext("approved")
             changes = _approved_texts(rules, label)
+        if not label.indication_held:
+            # No encoded criteria to describe: what the approval covers is not known to us.
+            changes = [gettext("We hold only that this approval exists, not what it approves.")]
     elif event.kind == "extended":
         what = gettext("new label version")
         changes = []
@@ -248,7 +258,11 @@ def describe_event(rules: Rules, event: Event) -> EventView:
     else:
         what = gettext("label text corrected")
         changes = [gettext(event.correction.text)] if event.correction else []
-    if event.date is None:
+    if event.date is None and label.in_force_by is not None and event.kind in ("approved", "extended"):
+        when = gettext(
+            "date unknown (in force by %(date)s at the latest)", date=date_text(label.in_force_by.date)
+        )
+    elif event.date is None:
         when = gettext("date unknown")
     else:
         when = partial_date_text(event.date)
