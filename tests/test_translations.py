@@ -189,6 +189,91 @@ def test_glossary_check_can_fail() -> None:
     assert glossary_violations({"zh_Hans": catalog})
 
 
+# -- clinical wording the terminology review found wrong (issue 20 item 7) -------------------------------------------
+# English words that must not stand in brackets inside a Chinese sentence: the counting words are said in Chinese
+# (疗法 / 治疗方案 / 线), never as 「（therapy）」. Names and abbreviations in brackets (CRS, cilta-cel, Health Canada)
+# are allowed.
+ENGLISH_IN_BRACKETS = re.compile(
+    r"[（(]\s*(?:prior\s+)?(?:therap(?:y|ies)|regimens?|lines?(?:\s+of\s+(?:therapy|treatment))?|treatments?)\s*[)）]",
+    re.IGNORECASE,
+)
+
+
+def wording_problems(catalogs: dict[str, Catalog]) -> list[str]:
+    """Mean for median, Taiwan words in the Hong Kong catalog, English counting words in brackets."""
+    problems = []
+    for locale, catalog in catalogs.items():
+        for m in catalog:
+            if not m.id:
+                continue
+            source = " ".join(m.id if isinstance(m.id, tuple) else (m.id,))
+            for s in strings(m):
+                if "median" in source.lower() and "平均" in s:
+                    problems.append(f"{locale}: 'median' rendered with 平均 (mean) in {msg_key(m)[:60]!r}")
+                if ENGLISH_IN_BRACKETS.search(s):
+                    problems.append(f"{locale}: English word in brackets in {msg_key(m)[:60]!r}: {s[:60]}")
+                if locale == "zh_Hant":
+                    if "試算表" in s:
+                        problems.append(
+                            f"zh_Hant: 試算表 (Taiwan usage; Hong Kong writes 電子表格) in {msg_key(m)[:60]!r}"
+                        )
+                    if "資料庫" in s:
+                        problems.append(
+                            f"zh_Hant: 資料庫 (the catalog writes 數據庫, one choice) in {msg_key(m)[:60]!r}"
+                        )
+    return problems
+
+
+def test_catalogs_use_the_reviewed_clinical_wording() -> None:
+    problems = wording_problems({loc: load_catalog(loc) for loc in LOCALES})
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_no_median_is_rendered_as_a_mean() -> None:
+    """The named check of issue 20: no msgid that says 'median' has a translation with 平均."""
+    offenders = [
+        (locale, msg_key(m))
+        for locale in LOCALES
+        for m in load_catalog(locale)
+        if m.id and "median" in " ".join(m.id if isinstance(m.id, tuple) else (m.id,)).lower()
+        if any("平均" in s for s in strings(m))
+    ]
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    ("locale", "msgid", "msgstr"),
+    [
+        (
+            "zh_Hans",
+            "People were followed for %(value)s on average (median).",
+            "参加者平均随访%(value)s（中位数）。",
+        ),
+        (
+            "zh_Hant",
+            "Download these label versions as a spreadsheet (CSV)",
+            "將這些適應症版本下載為試算表（CSV）",
+        ),
+        ("zh_Hant", "They are not written to our database.", "不會寫入我們的資料庫。"),
+        ("zh_Hans", "%(num)d prior therapy", "%(num)d种既往疗法（therapy）"),
+        ("zh_Hant", "%(num)d prior regimen", "%(num)d個既往治療方案（regimen）"),
+    ],
+)
+def test_wording_check_can_fail(locale: str, msgid: str, msgstr: str) -> None:
+    catalog = Catalog(locale=locale)
+    catalog.add(msgid, msgstr)
+    assert wording_problems({locale: catalog})
+
+
+def test_wording_check_allows_names_in_brackets() -> None:
+    catalog = Catalog(locale="zh_Hant")
+    catalog.add(
+        "Cilta-cel (CRS) and Health Canada.",
+        "西達基奧侖賽（cilta-cel）及加拿大衞生部（Health Canada）（CRS）。",
+    )
+    assert wording_problems({"zh_Hant": catalog}) == []
+
+
 # -- rendered pages ------------------------------------------------------------------------------------------------
 class _TextCollector(HTMLParser):
     """Collects visible text outside elements marked with a non-Chinese ``lang`` (verbatim or names)."""
@@ -268,6 +353,8 @@ ALLOWED = {
     "ISAF",
     "CDE",
     "IMWG",
+    "AZD0120",  # trial-only BCMA CAR-T product codes named in the earlier-CAR-T hint (no INN)
+    "GC012F",
     "PI",
     "IMiD",
     "IMiDs",
