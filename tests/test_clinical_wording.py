@@ -1,0 +1,33 @@
+"""Clinical definitions we explain follow and cite their source (issue 20 item 7): IMWG lines of therapy."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+IMWG_DOI = "https://doi.org/10.1182/blood-2015-05-647636"
+
+
+@pytest.mark.parametrize(
+    ("lang", "toxicity", "dose_only"),
+    [
+        ("en", "or because of side effects", "Changing only the dose"),
+        ("zh-Hans", "或者因为副作用", "只调整正在使用的药物的剂量"),
+        ("zh-Hant", "或者因為副作用", "只調整正在使用的藥物的劑量"),
+    ],
+)
+def test_the_form_counts_lines_as_imwg_does_and_cites_it(
+    client: FlaskClient, lang: str, toxicity: str, dose_only: str
+) -> None:
+    page = client.get(f"/check?lang={lang}").get_data(as_text=True)
+    # Rajkumar et al., Blood 2015;126:921: a change of drugs because of progression, relapse OR toxicity starts
+    # a new line; only a dose change does not.
+    assert toxicity in page
+    assert dose_only in page
+    assert IMWG_DOI in page
+    for wrong in (
+        "Changing a medicine or its dose because of side effects does not start a new line",
+        "因为副作用而更换药物或调整剂量，不算开始新的一线治疗",
+        "因為副作用而更換藥物或調整劑量",
+    ):
+        assert wrong not in page
