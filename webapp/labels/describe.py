@@ -262,9 +262,24 @@ def flag_texts(label: Label) -> list[tuple[str, str]]:
                 "day of that year (%(date)s).",
                 date=date_text(label.in_force_from),
             )
+        elif flag == "approval_date_bound":
+            text = gettext(
+                "No source gives the approval date, but a document dated %(date)s shows the approval existed "
+                "by then. The label counts as in force from that day.",
+                date=date_text(label.in_force_from),
+            )
+        elif flag == "indication_not_held":
+            text = gettext(
+                "No source we hold states for whom this label is approved, so answers are not checked against it."
+            )
+        elif flag == "indication_translated":
+            text = gettext(
+                "The indication shown is a translation; the wording in the original language is not held."
+            )
         elif flag == "criteria_unknown":
             text = gettext(
-                "Some criteria are not stated by any source we hold, so this label can never give a full match."
+                "Some criteria are not stated by any source we hold. Answers that meet the strictest reading of "
+                "them still match; other answers stay at “could match”."
             )
         elif flag == "not_reviewed":
             text = gettext("Not yet reviewed by a clinician.")
