@@ -454,3 +454,174 @@ def test_evaluation_reads_no_clock(fixture_engine: Engine) -> None:
     # the same answers and date give the same result, whatever today is
     a = answers()
     assert fixture_engine.evaluate(a, "US", D(2023, 1, 1)) == fixture_engine.evaluate(a, "US", D(2023, 1, 1))
+
+
+# -- cases a mutation run of webapp/eligibility found missing (issue 20 item 8) ------------------------------------
+def test_a_bcma_bispecific_or_adc_is_not_a_bcma_car_t(fixture_engine: Engine) -> None:
+    """beta-mab (bispecific) and gamma-adc (ADC) are BCMA-directed but not CAR-T: Japan's exclusion of an earlier
+    BCMA CAR-T stays met with "no", and unknown with "not sure" (reading bcma_directed would break both)."""
+    for other in ("beta-mab", "gamma-adc"):
+        drugs = ("bortezomib", "lenalidomide", "daratumumab", other)
+        res = label_result(
+            fixture_engine, "alpha-jp-2022", answers(drugs=drugs, prior_bcma_car_t=False), D(2025, 1, 1)
+        )
+        assert criterion(res, "no_prior_bcma_car_t") is MET
+        assert res.status == "eligible"
+        res = label_result(
+            fixture_engine, "alpha-jp-2022", answers(drugs=drugs, prior_bcma_car_t=None), D(2025, 1, 1)
+        )
+        assert criterion(res, "no_prior_bcma_car_t") is UNKNOWN
+        warned = fixture_engine.evaluate(
+            answers(drugs=drugs, prior_bcma_car_t=False), "JP", D(2025, 1, 1)
+        ).warnings
+        assert "bcma_car_t_contradiction" not in {w.code for w in warned}
+
+
+@pytest.mark.parametrize("which", ["exposed", "refractory"])
+def test_a_label_whose_only_unknown_is_a_list_is_possible(tmp_path: Path, which: str) -> None:
+    def edit(text: str) -> str:
+        text = re.sub(r"\[labels\.strictest\].*?\n\n", "", text, flags=re.S)
+        return text.replace(
+            'unknown = ["min_prior_lines", "exposed"]', f'min_prior_lines = 3\nunknown = ["{which}"]'
+        )
+
+    engine = Engine(load_rules(_fixture_copy(tmp_path, edit)))
+    res = label_result(engine, "beta-jp-2025", answers(), D(2025, 6, 1))
+    assert [c.id for c in res.criteria if c.outcome is not MET] == [which]
+    assert res.status == "possible"
+    assert res.decided_by == ()  # no strictest reading: no answer can settle it
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        # refractory to a class answered as not taken
+        (
+            {"drugs": None, "exposed_classes": {"PI": False}, "refractory": {"PI": True}},
+            "refractory_without_exposure",
+            "refractory.PI",
+        ),
+        # refractory to a class while a drug list holds none of that class
+        (
+            {"drugs": ("lenalidomide",), "refractory": {"PI": True}},
+            "refractory_without_exposure",
+            "refractory.PI",
+        ),
+        # refractory to a class while every listed drug of it is answered not refractory
+        (
+            {
+                "drugs": ("bortezomib", "carfilzomib"),
+                "refractory": {"PI": True, "bortezomib": False, "carfilzomib": False},
+            },
+            "refractory_class_contradicts_drugs",
+            "refractory.PI",
+        ),
+        # the reverse: not refractory to the class, but refractory to one of its drugs
+        (
+            {"drugs": ("bortezomib",), "refractory": {"PI": False, "bortezomib": True}},
+            "refractory_class_contradicts_drugs",
+            "refractory.PI",
+        ),
+        # refractory to a drug that a drug list leaves out
+        (
+            {"drugs": ("bortezomib",), "refractory": {"lenalidomide": True}},
+            "refractory_without_exposure",
+            "refractory.lenalidomide",
+        ),
+        # refractory to a drug whose class is answered as not taken
+        (
+            {"drugs": None, "exposed_classes": {"IMiD": False}, "refractory": {"lenalidomide": True}},
+            "refractory_without_exposure",
+            "refractory.lenalidomide",
+        ),
+        # a listed drug of a class answered "no"
+        (
+            {"drugs": ("bortezomib",), "exposed_classes": {"PI": False}, "refractory": {}},
+            "drug_contradicts_class",
+            "exposed_classes.PI",
+        ),
+    ],
+)
+def test_every_contradiction_warning_names_its_code_and_field(
+    fixture_engine: Engine, changes: dict[str, Any], code: str, field: str
+) -> None:
+    warnings = fixture_engine.evaluate(answers(**changes), "US", D(2025, 6, 1)).warnings
+    assert (code, field) in {(w.code, w.field) for w in warnings}
+    # and a consistent answer set gives none of them
+    assert fixture_engine.evaluate(answers(), "US", D(2025, 6, 1)).warnings == ()
+
+
+def test_in_force_and_state_on_the_days_around_approval_and_end(fixture_engine: Engine) -> None:
+    label = fixture_engine.rules.labels["alpha-us-2022"]  # approved 2022-02-28, superseded 2024-04-05
+    assert [label.in_force_on(d) for d in (D(2022, 2, 27), D(2022, 2, 28), D(2022, 3, 1))] == [
+        False,
+        True,
+        True,
+    ]
+    assert [label.in_force_on(d) for d in (D(2024, 4, 4), D(2024, 4, 5), D(2024, 4, 6))] == [
+        True,
+        False,
+        False,
+    ]
+    assert [label.state_on(d) for d in (D(2022, 2, 27), D(2022, 2, 28), D(2022, 3, 1))] == [
+        "not_yet",
+        "in_force",
+        "in_force",
+    ]
+    assert [label.state_on(d) for d in (D(2024, 4, 4), D(2024, 4, 5), D(2024, 4, 6))] == [
+        "in_force",
+        "superseded",
+        "superseded",
+    ]
+    withdrawn = fixture_engine.rules.labels["gamma-us-2020"]  # withdrawn 2022-11-22
+    assert [withdrawn.state_on(d) for d in (D(2022, 11, 21), D(2022, 11, 22), D(2022, 11, 23))] == [
+        "in_force",
+        "withdrawn",
+        "withdrawn",
+    ]
+
+
+def test_in_force_by_counts_from_the_bound(fixture_engine: Engine) -> None:
+    label = fixture_engine.rules.labels[
+        "gamma-jp-undated"
+    ]  # no approval date; in force no later than 2023-05-17
+    assert "approval_date_bound" in label.flags
+    assert "approval_date_unknown" not in label.flags
+    assert label.state_on(D(2023, 5, 16)) == "not_yet"
+    assert label.state_on(D(2023, 5, 17)) == "in_force"
+    assert "gamma-jp-undated" not in _in_force(fixture_engine, "JP", D(2023, 5, 16))
+    assert "gamma-jp-undated" in _in_force(fixture_engine, "JP", D(2023, 5, 17))
+
+
+def test_month_only_and_criteria_unknown_flags(fixture_engine: Engine) -> None:
+    labels = fixture_engine.rules.labels
+    assert "approval_date_month_only" in labels["alpha-eu-2022"].flags
+    assert "approval_date_month_only" not in labels["alpha-us-2022"].flags
+    assert "criteria_unknown" in labels["beta-cn-2024"].flags
+    assert "criteria_unknown" not in labels["alpha-us-2022"].flags
+    assert parse_partial_date("2025").precision == "year"
+
+
+@pytest.mark.parametrize(
+    "bad", ["2022-13", "2022-00", "2022-02-30", "2022-02-28x", "2022-02-28 ", "2022-2", "22-02-28"]
+)
+def test_malformed_dates_are_rejected(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_partial_date(bad)
+
+
+def test_coverage_rules_for_one_product_skip_the_others() -> None:
+    from webapp.eligibility.model import Coverage, Dated, FactSource
+
+    source = FactSource(
+        "t", ("https://example.org",), D(2026, 1, 1), "payer", False, issuer="x", verified_note="n"
+    )
+    dates = Dated(parse_partial_date("2025-01-01"))
+    maker = Coverage("maker", "US", ("car-t",), dates, "text", source, products=("alpha-cel",))
+    everyone = Coverage("all", "US", ("car-t", "bispecific"), dates, "text", source)
+    assert maker.applies_to("alpha-cel", "car-t")
+    assert not maker.applies_to("other-cel", "car-t")  # a maker's programme covers only its own product
+    assert not maker.applies_to("alpha-cel", "bispecific")
+    assert everyone.applies_to("other-cel", "car-t")
+    assert everyone.applies_to("beta-mab", "bispecific")
+    assert not everyone.applies_to("gamma-adc", "adc")
