@@ -20,7 +20,7 @@ from webapp.results.schema import parse_check
 from .conftest import REAL_RULES
 
 SCENARIOS = REAL_RULES / "scenarios"
-EXPECTS = {"eligible", "possible", "not_eligible", "not_in_force"}
+EXPECTS = {"eligible", "possible", "not_checked", "not_eligible", "not_in_force"}
 CASE_KEYS = {"name", "cite", "as_of", "answers", "expect", "decided_by"}
 TODAY = dt.date(2100, 1, 1)  # scenario dates are explicit; this only bounds as_of for the parser
 
@@ -118,13 +118,20 @@ def missing_cases(label: Label, data: dict[str, Any] | None) -> list[str]:
     # every criterion of the label must be unknown in at least one case
     unknown_seen: set[str] = set()
     criteria_ids: set[str] = set()
-    for case in cases:
+    for case in cases if label.indication_held else ():  # a label not held has no criteria to exercise
         _status, res = run_case(label, case)
         if res is None:
             continue
         criteria_ids |= {cr.id for cr in res.criteria}
         unknown_seen |= {cr.id for cr in res.criteria if cr.outcome is UNKNOWN}
     missing += [f"a case where {cid} is unknown" for cid in sorted(criteria_ids - unknown_seen)]
+    if not label.indication_held:
+        # Wording not held: only the date cases are needed, and every case in force expects not_checked.
+        missing += [
+            f"case {c.get('name', i)!r} must expect not_checked"
+            for i, c in enumerate(cases)
+            if label.in_force_on(_as_date(c["as_of"])) and c.get("expect") != "not_checked"
+        ]
     return missing
 
 
@@ -167,6 +174,30 @@ def test_the_meta_test_can_fail() -> None:
         "a case where min_prior_lines is unknown",
         "a case where refractory:lenalidomide is unknown",
         "a case where relapsed_or_refractory is unknown",
+    ]
+
+
+def test_a_label_whose_wording_is_not_held_needs_only_date_cases() -> None:
+    from dataclasses import replace
+
+    from webapp.eligibility.model import Criteria
+
+    label = replace(RULES.labels["cilta-cel-us-2022"], indication_held=False, criteria=Criteria())
+    day = label.in_force_from
+    dates = [{"as_of": str(d), "answers": {}, "cite": "x"} for d in (day - dt.timedelta(days=1), day)]
+    dates[0]["expect"], dates[1]["expect"] = "not_in_force", "not_checked"
+    until = label.in_force_until
+    assert until is not None
+    dates += [
+        {"as_of": str(until - dt.timedelta(days=1)), "answers": {}, "cite": "x", "expect": "not_checked"},
+        {"as_of": str(until), "answers": {}, "cite": "x", "expect": "not_in_force"},
+    ]
+    assert missing_cases(label, {"cases": dates}) == []
+    dates[1]["expect"] = "possible"
+    assert missing_cases(label, {"cases": dates}) == ["case 1 must expect not_checked"]
+    assert missing_cases(label, {"cases": dates[1:]}) == [
+        f"as_of = {day - dt.timedelta(days=1)}",
+        "case 0 must expect not_checked",
     ]
 
 
