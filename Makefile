@@ -11,7 +11,7 @@ STAMP_TEST := $(VENV)/.installed-test
 PDF_DEBS := fonts-noto-cjk fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 BROWSER_DEBS := chromium poppler-utils $(PDF_DEBS)
 
-.PHONY: run dev test lint format translations compile-translations db-upgrade secret pdf-deps browser-deps bench lighthouse clean
+.PHONY: run dev test lint format translations compile-translations db-upgrade secret pdf-deps browser-deps nginx-deps bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,8 +68,18 @@ browser-deps:
 	  else echo "Chromium, fonts or PDF libraries missing and not root: browser and PDF tests will be skipped or fail."; fi; \
 	fi
 
-## make test: install everything the tests need, then run the whole suite (SQLite, PostgreSQL, Redis, Chromium)
-test: $(STAMP_TEST) browser-deps compile-translations
+## nginx (Debian's package) and openssl for the deployment test (tests/test_deploy.py: nginx in front of two
+## app processes, as deploy/ describes). Only the binary is used: the test runs its own nginx on local ports.
+nginx-deps:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends nginx openssl >/dev/null; \
+	  else echo "nginx or openssl missing and not root: the deployment test will be skipped (or fail under CI)."; fi; \
+	fi
+
+## make test: install everything the tests need, then run the whole suite (SQLite, PostgreSQL, Redis, Chromium, nginx)
+test: $(STAMP_TEST) browser-deps nginx-deps compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make lint: ruff check + ruff format --check, and the translation catalogs up to date
@@ -89,12 +99,14 @@ translations: $(STAMP_RUN)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap
 	$(BIN)/pybabel compile -d translations
 
-## make bench: engine and HTTP benchmarks (wrk from Debian's packages) as ratios from one run, then the load run
+## make bench: engine and HTTP benchmarks (wrk from Debian's packages) as ratios from one run, serving under
+## pressure (PDF memory, the home page during a PDF storm, slow clients, a hanging database), then the load run
 ## (64 clients for 30 s against PostgreSQL at TEST_DATABASE_URL, Redis at TEST_REDIS_URL for the limited run)
 bench: $(STAMP_TEST) pdf-deps compile-translations
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/serving_bench.py
 	$(BIN)/python bench/load.py
 
 ## make lighthouse: Lighthouse scores of the form and results pages (installs lighthouse from npm into /tmp)

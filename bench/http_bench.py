@@ -1,12 +1,13 @@
 """HTTP benchmarks, measured in one run and printed as ratios (issue 12).
 
-The same gunicorn configuration (2 sync workers on 127.0.0.1, rate limits off) serves a bare Flask app and the
-real app; wrk drives each endpoint in turn, the rounds interleaved so drift on a shared machine hits all
-alike. The budgets compare with the bare app's small constant bodies (issue 12); for information the bare app
-also serves the very bytes of a check's answer and of a results page, the floor for sending that many bytes,
-and so does this app's own stack with no work (bench/stack_app.py): what is left of each budget for the work.
-Also: page weight as served (compressed, with every asset), start-up time (median of three starts), and RSS
-per worker after 1,000 requests. Only loopback addresses are used; every run is bounded in time.
+The same gunicorn configuration (make run's: deploy/gunicorn.conf.py, 2 gthread workers on 127.0.0.1, rate
+limits off) serves a bare Flask app and the real app; wrk drives each endpoint in turn, the rounds interleaved
+so drift on a shared machine hits all alike. The budgets compare with the bare app's small constant bodies
+(issue 12); for information the bare app also serves the very bytes of a check's answer and of a results page,
+the floor for sending that many bytes, and so does this app's own stack with no work (bench/stack_app.py):
+what is left of each budget for the work. Also: page weight as served (compressed, with every asset),
+start-up time (median of three starts), and RSS per worker after 1,000 requests. Only loopback addresses are
+used; every run is bounded in time.
 """
 
 from __future__ import annotations
@@ -102,18 +103,17 @@ def start(
     port = free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
+        # make run's serving set-up (deploy/gunicorn.conf.py: gthread workers), the bare app's as well as ours.
         [
             str(BIN / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--log-level",
             "warning",
             app,
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": str(workers), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -296,7 +296,8 @@ def main() -> None:
         after = cpu_times()
         print(f"machine: {machine()}")
         print(
-            f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn 2 sync workers, limits off;"
+            f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} interleaved rounds, gunicorn as make run "
+            "(2 gthread workers x 8 threads), limits off;"
             f" varied = each request one of {POOL} distinct answer sets"
         )
         if before and after:

@@ -39,6 +39,9 @@ limit_request_field_size = 8190
 # 127.0.0.1, which any local process can send.
 forwarded_allow_ips = ""
 secure_scheme_headers: dict[str, str] = {}
+# gunicorn's control socket (one path per user, $HOME/.gunicorn/gunicorn.ctl) would be shared by every
+# gunicorn the user runs (tests start several at once) and needs a writable home: off.
+control_socket_disable = True
 accesslog = None  # the app logs each request itself (webapp.security), without tokens or full addresses
 errorlog = "-"
 
