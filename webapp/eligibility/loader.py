@@ -253,7 +253,7 @@ def _load_regions(root: Path) -> dict[str, Region]:
     return regions
 
 
-def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug]]:
+def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug], dict[str, tuple[str, ...]]]:
     path = root / "drugs.toml"
     file = _rel(path, root)
     top = _Table(_read_toml(path, root), file, "")
@@ -300,8 +300,15 @@ def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug]]:
             sources=_name_sources(t, "sources"),
         )
         t.done()
+    words_t = top.sub("search_words", required=False)
+    search_words: dict[str, tuple[str, ...]] = {}
+    for key in list(words_t.data):
+        if key not in (*DRUG_GROUPS, "bcma-directed"):
+            raise words_t.err(key, f"must be a form group ({', '.join(DRUG_GROUPS)}) or bcma-directed")
+        search_words[key] = words_t.strings(key)
+    words_t.done()
     top.done()
-    return classes, drugs
+    return classes, drugs, search_words
 
 
 def _name_sources(t: _Table, key: str) -> tuple[FactSource, ...]:
@@ -560,7 +567,7 @@ def load_rules(root: str | Path) -> Rules:
     meta.done()
 
     regions = _load_regions(root)
-    classes, drugs = _load_drugs(root)
+    classes, drugs, search_words = _load_drugs(root)
     products: dict[str, Product] = {}
     labels: dict[str, Label] = {}
     for path in sorted((root / "products").glob("*.toml")):
@@ -588,4 +595,5 @@ def load_rules(root: str | Path) -> Rules:
         products=MappingProxyType(dict(sorted(products.items()))),
         labels=MappingProxyType(labels),
         practice=practice,
+        search_words=MappingProxyType(search_words),
     )

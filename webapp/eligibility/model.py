@@ -286,6 +286,18 @@ class Rules:
     labels: MappingProxyType[str, Label] = field(default_factory=lambda: MappingProxyType({}))
     # Caveats, costs, access steps, evidence and availability (issue 7); empty when rules/ has none.
     practice: Practice = field(default_factory=lambda: Practice())
+    # Words that find every medicine of a kind in the form's search: form group or "bcma-directed" -> words.
+    search_words: MappingProxyType[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def kind_words(self, drug: Drug) -> tuple[str, ...]:
+        """The kind words that find ``drug``: its form group's, its class names', and BCMA's where it applies."""
+        words = list(self.search_words.get(drug.group, ()))
+        if drug.drug_class:
+            names = self.classes[drug.drug_class].names
+            words += [names.en, names.zh_Hans, names.zh_Hant]
+        if drug.bcma_directed:
+            words += self.search_words.get("bcma-directed", ())
+        return tuple(words)
 
     def drugs_of_class(self, class_id: str) -> tuple[str, ...]:
         return tuple(d.id for d in self.drugs.values() if d.drug_class == class_id)

@@ -319,7 +319,16 @@ def drug_groups(rules: Rules) -> list[DrugGroup]:
         for drug_id in drugs_in_group(rules, group):
             d = rules.drugs[drug_id]
             shown = names(d.names)
-            words: Iterable[str] = (d.id, d.names.en, d.names.zh_Hans, d.names.zh_Hant, *d.brands, *d.aliases)
+            # Names, brands and letters, and the words for its kind ("CAR-T", "双抗", "bispecific", a class name).
+            words: Iterable[str] = (
+                d.id,
+                d.names.en,
+                d.names.zh_Hans,
+                d.names.zh_Hant,
+                *d.brands,
+                *d.aliases,
+                *rules.kind_words(d),
+            )
             items.append(
                 DrugItem(
                     id=d.id,
