@@ -342,6 +342,48 @@ def test_regions_and_drugs(client) -> None:
     assert client.get("/api/v1/drugs?lang=xx").status_code == 400
 
 
+def test_drugs_list_the_medicines_patients_report(client) -> None:
+    """Issue 23.5: the BCMA CAR-T and bispecific from trials, the CELMoDs and common older or supportive drugs."""
+    drugs = {d["id"]: d for d in client.get("/api/v1/drugs").json["drugs"]}
+    new = {
+        "anitocabtagene-autoleucel",
+        "iberdomide",
+        "mezigdomide",
+        "etentamig",
+        "zoledronic-acid",
+        "denosumab",
+        "vincristine",
+        "carmustine",
+    }
+    assert new <= set(drugs)
+    # CELMoDs are not counted as immunomodulatory drugs until a clinician decides otherwise
+    assert drugs["iberdomide"]["class"] is None
+    assert drugs["mezigdomide"]["class"] is None
+    assert drugs["anitocabtagene-autoleucel"]["group"] == "car-t"
+    assert drugs["etentamig"]["group"] == "bispecific"
+
+
+def test_a_trial_bcma_car_t_excludes_the_japanese_car_t_labels(client) -> None:
+    """Issue 23 'done when': Japan, 3 prior lines (bortezomib, lenalidomide, daratumumab) and anito-cel."""
+    body = post(
+        client,
+        {
+            "region": "JP",
+            "prior_lines": 3,
+            "drugs": ["bortezomib", "lenalidomide", "daratumumab", "anitocabtagene-autoleucel"],
+            "adult": True,
+            "relapsed_or_refractory": True,
+        },
+    ).json
+    for product in ("ciltacabtagene-autoleucel", "idecabtagene-vicleucel"):
+        results = [r for r in body["results"] if r["product"] == product]
+        assert results, product
+        for result in results:
+            assert result["status"] == "not_eligible", (product, result["label_id"])
+            bcma = next(c for c in result["criteria"] if c["id"] == "no_prior_bcma_car_t")
+            assert bcma["met"] is False, (product, result["label_id"])
+
+
 # -- OpenAPI -------------------------------------------------------------------------------------------------------------
 def test_openapi_document_is_valid(client) -> None:
     doc = client.get("/api/v1/openapi.json").json
