@@ -373,3 +373,96 @@ def test_every_event_kind_has_a_name() -> None:
     from webapp.labels.events import KIND_NAMES
 
     assert set(KIND_NAMES) == set(EVENT_KINDS)
+
+
+# -- flask rules diff <git-ref> ------------------------------------------------------------------------------
+def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def rules_repo(tmp_path: Path) -> Path:
+    """A git checkout holding a copy of rules/ (the real data), committed once."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REAL_RULES, repo / "rules")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "rules")
+    _git(repo, "commit", "-q", "-m", "rules as they are")
+    return repo
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _diff(tmp_path: Path, repo: Path, *args: str):
+    app = make_app(tmp_path, RULES_DIR=str(repo / "rules"))
+    return app.test_cli_runner().invoke(args=["rules", "diff", *args])
+
+
+def test_rules_diff_lists_label_level_changes(tmp_path: Path, rules_repo: Path) -> None:
+    product = rules_repo / "rules" / "products" / "ciltacabtagene-autoleucel.toml"
+    label = RULES.labels["cilta-cel-us-2022"]
+    # Yesterday's rules had one more label version (removed today) ...
+    text = product.read_text(encoding="utf-8")
+    start = text.index('id = "cilta-cel-us-2022"')
+    table = text[text.rindex("[[labels]]", 0, start) : text.index("[[labels]]", start)]
+    product.write_text(text + "\n" + table.replace('"cilta-cel-us-2022"', '"cilta-cel-us-1999"'), "utf-8")
+    _git(rules_repo, "commit", "-q", "-am", "an extra version")
+    # ... and today one label's approval date differs.
+    product.write_text(text, "utf-8")
+    _edit(product, f'approved = "{label.approved}"', 'approved = "2022-02-27"')
+    result = _diff(tmp_path, rules_repo, "HEAD")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "does not load" not in out
+    assert f"Label versions removed (1):\n  - cilta-cel-us-1999 (US): approved {label.approved}" in out
+    assert "Label versions added (0):\n  none" in out
+    assert (
+        f"  ~ cilta-cel-us-2022 (US, ciltacabtagene-autoleucel)\n      approved: {label.approved} -> 2022-02-27"
+        in out
+    )
+    assert f"{len(RULES.labels) - 1} label versions unchanged." in out
+    # Nothing changed against today's own commit once the edit is committed.
+    _git(rules_repo, "commit", "-q", "-am", "date fixed")
+    assert "Label versions changed (0):\n  none" in _diff(tmp_path, rules_repo, "HEAD").output
+
+
+def test_rules_diff_says_when_the_old_tree_no_longer_loads(tmp_path: Path, rules_repo: Path) -> None:
+    product = rules_repo / "rules" / "products" / "teclistamab.toml"
+    _edit(product, 'id = "teclistamab-us-2022"', 'id = "teclistamab-us-2022"\nretired_key = "old schema"')
+    _git(rules_repo, "commit", "-q", "-am", "an older schema")
+    _edit(product, 'id = "teclistamab-us-2022"\nretired_key = "old schema"', 'id = "teclistamab-us-2022"')
+    result = _diff(tmp_path, rules_repo, "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "does not load under today's strict loader" in result.output
+    assert "retired_key: is not a known key" in result.output
+    assert (
+        "  ~ teclistamab-us-2022 (US, teclistamab)\n      retired_key: old schema -> (none)" in result.output
+    )
+
+
+def test_rules_diff_rejects_an_unknown_ref(tmp_path: Path, rules_repo: Path) -> None:
+    result = _diff(tmp_path, rules_repo, "no-such-ref")
+    assert result.exit_code != 0
+    assert "'no-such-ref' is not a commit" in result.output
+
+
+def test_rules_diff_can_leave_sources_out(tmp_path: Path, rules_repo: Path) -> None:
+    label = RULES.labels["elranatamab-us-2023"]
+    product = rules_repo / "rules" / "products" / "elranatamab.toml"
+    _edit(product, f'checked = "{label.source.checked}"', 'checked = "2026-12-01"')
+    assert "source.checked:" in _diff(tmp_path, rules_repo, "HEAD").output
+    out = _diff(tmp_path, rules_repo, "HEAD", "--skip-sources").output
+    assert "source.checked:" not in out
+    assert "Label versions changed (0)" in out

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app webapp rules check`` and ``flask --app webapp rules report``."""
+"""Command-line tools: ``flask --app webapp rules check``, ``rules report`` and ``rules diff <git-ref>``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 from .eligibility import RulesError, load_rules
 from .eligibility.model import Rules
 from .i18n import LANGUAGES, use_locale
+from .labels.corrections import load_corrections
 from .labels.report import build_report, html_report, markdown_report
+from .labels.rulesdiff import DiffError, diff_against, format_diff
 
 rules_cli = AppGroup("rules", help="Validate and report on the label data in rules/.")
 
@@ -54,10 +56,12 @@ def check(unverified: bool) -> None:
     """Validate rules/ (strictly) and print the region x product table."""
     try:
         rules = load_rules(current_app.config["RULES_DIR"])
+        corrections = load_corrections(current_app.config["RULES_DIR"], rules)
     except RulesError as exc:
         raise click.ClickException(str(exc)) from None
     today = dt.datetime.now(dt.UTC).date()
     click.echo(f"rules version {rules.version}, last reviewed {rules.last_reviewed}: OK")
+    click.echo(f"{len(corrections)} corrections in corrections.toml: OK")
     click.echo(rules_table(rules, today))
     if unverified:
         click.echo("\nNot verified against the regulator's own text:")
@@ -110,6 +114,24 @@ def report(fmt: str, output: Path | None, today: dt.datetime | None, lang: str) 
         f"{len(content.stale)} with a source last checked before {content.stale_before}.",
         err=True,
     )
+
+
+@rules_cli.command("diff")
+@click.argument("ref")
+@click.option(
+    "--skip-sources",
+    is_flag=True,
+    help="Leave out changes to the labels' [source] tables (dates checked, addresses, notes).",
+)
+def diff(ref: str, skip_sources: bool) -> None:
+    """List label-level changes between rules/ at git REF (a commit, tag or branch) and today's."""
+    try:
+        result = diff_against(
+            Path(current_app.config["RULES_DIR"]), ref, skip=("source.",) if skip_sources else ()
+        )
+    except DiffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_diff(result), nl=False)
 
 
 def register_cli(app: Flask) -> None:
