@@ -1,0 +1,18 @@
+"""The clinician label page keeps maintainers' notes apart from the citation, under their own heading."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+
+def test_maintainers_notes_have_their_own_heading_and_language(client: FlaskClient) -> None:
+    page = client.get("/labels/ide-cel-us-2021?lang=zh-Hans").get_data(as_text=True)
+    source, _sep, rest = page.partition('id="maintainers-heading"')
+    assert rest, "the maintainers' notes section is missing"
+    assert "维护人员备注" in rest[:200]
+    # the English notes are marked as English for screen readers, and sit after the heading, not in the citation
+    assert re.search(r'<dd[^>]*lang="en"[^>]*>[^<]*(PI|prescribing|label)', rest)
+    citation = source[source.index('id="source-heading"') :]
+    assert "发布方" in citation  # the citation names its issuer
