@@ -225,6 +225,111 @@ def test_a_hanging_database_gives_503_and_no_worker_times_out(tmp_path: Path) ->
     assert "Traceback" not in text or "OperationalError" in text  # only the logged, expected failures
 
 
+class FreezingProxy(threading.Thread):
+    """A TCP proxy to PostgreSQL that can freeze: connections stay open and nothing more passes either way,
+    as when the server stops answering on connections the pool already holds."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.target = target
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self.frozen = threading.Event()
+        self.conns: list[socket.socket] = []
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.sock.accept()
+                server = socket.create_connection(self.target)
+                self.conns += [client, server]
+                threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+
+    def _pump(self, a: socket.socket, b: socket.socket) -> None:
+        import select
+
+        with contextlib.suppress(OSError, ValueError):
+            while True:
+                if self.frozen.is_set():
+                    time.sleep(0.1)
+                    continue
+                ready, _, _ = select.select([a, b], [], [], 0.1)
+                for src in ready:
+                    if self.frozen.is_set():
+                        break
+                    data = src.recv(65536)
+                    if not data:
+                        return
+                    (b if src is a else a).sendall(data)
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with contextlib.suppress(OSError):
+                conn.close()
+        self.sock.close()
+
+
+def test_a_database_that_stops_answering_on_pooled_connections_gives_503s(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """The pool holds connections; then the server stops answering (issue 24: a request waited until gunicorn
+    killed the worker). Requests now answer 503 (the app's read timeout), /healthz stays up, no worker is
+    killed (WEB_TIMEOUT 10 s here)."""
+    from sqlalchemy.engine import make_url
+
+    real = make_url(pg_url)
+    proxy = FreezingProxy((real.host or "127.0.0.1", real.port or 5432))
+    proxy.start()
+    schema, _ = pg_schema_url(pg_url)
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    env = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "deploy-test-" + "k" * 32,
+        "DATABASE_URL": url,
+        "FLASK_SQLALCHEMY_ENGINE_OPTIONS": '{"connect_args": {"options": "-csearch_path=' + schema + '"}}',
+        "WEB_TIMEOUT": "10",
+        "WEB_WORKERS": "1",
+    }
+    code = (
+        "from webapp import create_app; from flask_migrate import upgrade; app = create_app(); "
+        "app.app_context().push(); upgrade(directory='migrations')"
+    )
+    log = tmp_path / "gunicorn.log"
+    try:
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**_base_env(), **env},
+            check=True,
+            capture_output=True,
+        )
+        with gunicorn(env, log) as port:
+            from .test_summaries import ANSWERS
+
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(
+                "POST",
+                "/api/v1/summaries",
+                body=__import__("json").dumps({"answers": ANSWERS, "consent": True}),
+                headers={"Content-Type": "application/json"},
+            )
+            created = conn.getresponse()
+            assert created.status == 201
+            token = __import__("json").loads(created.read())["token"]
+            conn.close()
+            assert request(port, f"/s/{token}")[0] == 200  # the pool now holds a working connection
+            proxy.frozen.set()
+            codes = [request(port, path, timeout=30)[0] for path in (f"/s/{token}", f"/s/{token}/print")]
+            assert codes == [503, 503]
+            assert request(port, "/healthz")[0] == 200
+    finally:
+        proxy.close()
+        drop_schema(pg_url, schema)
+    assert "WORKER TIMEOUT" not in log.read_text(errors="replace")
+
+
 # -- nginx in front of two app processes (deploy/) ----------------------------------------------------------------
 def _nginx() -> str | None:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

@@ -17,7 +17,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from .config import ROOT, Defaults, is_api_path
 from .eligibility import Engine, load_rules
-from .extensions import babel, csrf, db
+from .extensions import babel, csrf, db, guard_postgresql
 from .security import session_in_shape
 
 
@@ -145,6 +145,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_fragments(app)
 
     db.init_app(app)
+    if url.startswith("postgresql"):
+        with app.app_context():
+            guard_postgresql(db.engine, float(app.config["DB_READ_TIMEOUT"]))
     if "gunicorn.app.base" not in sys.modules:
         # Web workers never run migrations; Alembic costs a third of a second and ~8 MB per worker to import.
         # Everywhere else (the flask CLI, tests, scripts) `flask db upgrade` and friends work as usual.

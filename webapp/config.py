@@ -21,6 +21,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {}
     DB_CONNECT_TIMEOUT = 2  # seconds (libpq's minimum): a database that does not answer gives a 503 quickly
     DB_STATEMENT_TIMEOUT_MS = 5000  # the server cancels a statement running longer than this
+    # On a connection already open, the app gives up on a server silent this long (webapp.extensions).
+    DB_READ_TIMEOUT = 2.5
     DB_POOL_TIMEOUT = 3.0  # seconds to wait for a free pooled connection
     RULES_DIR = str(ROOT / "rules")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

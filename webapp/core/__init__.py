@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import is_api_path
 from ..eligibility.texts import N_
-from ..extensions import db
+from ..extensions import db, guard_postgresql
 from ..fragments import page_cached
 from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render, switch_url
 
@@ -59,6 +59,7 @@ def readiness_engine() -> Any:
             engine = create_engine(
                 url, poolclass=NullPool, connect_args=options.get("connect_args", {}), hide_parameters=True
             )
+            guard_postgresql(engine, float(current_app.config["DB_READ_TIMEOUT"]))
         current_app.extensions["readiness_engine"] = engine
     return engine
 
