@@ -15,8 +15,19 @@ from typing import IO, Any
 # registered, a date, a source or verbatim text.
 # Practice data (rules/practice, rules/access) adds its sentences for patients: text, heading, population,
 # what a price includes and excludes, and a trial's comparator. Source titles and quotes stay verbatim.
+# drugs.toml adds ``related_class_reason``: why a medicine is not counted in a class it resembles (shown in the trace).
 TRANSLATED_KEYS = frozenset(
-    {"summary", "help", "text", "heading", "population", "includes", "excludes", "comparator"}
+    {
+        "summary",
+        "help",
+        "text",
+        "heading",
+        "population",
+        "includes",
+        "excludes",
+        "comparator",
+        "related_class_reason",
+    }
 )
 
 
