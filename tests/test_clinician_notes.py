@@ -16,3 +16,9 @@ def test_maintainers_notes_have_their_own_heading_and_language(client: FlaskClie
     assert re.search(r'<dd[^>]*lang="en"[^>]*>[^<]*(PI|prescribing|label)', rest)
     citation = source[source.index('id="source-heading"') :]
     assert "发布方" in citation  # the citation names its issuer
+
+
+def test_permissions_policy_names_no_feature_browsers_warn_about(client: FlaskClient) -> None:
+    policy = client.get("/").headers["Permissions-Policy"]
+    assert "camera=()" in policy
+    assert "bluetooth" not in policy  # not a policy-controlled feature: browsers log a warning for it

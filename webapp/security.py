@@ -38,7 +38,7 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
-PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), bluetooth=()"
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # Limited endpoints and the config key holding each one's limit. A limit counts every request to its route,
 # whatever the method: Flask runs the GET view for HEAD, so a HEAD costs what a GET costs (issue 24).
 LIMITED_ENDPOINTS = {
