@@ -89,3 +89,16 @@ def test_every_region_names_its_regulator_in_chinese() -> None:
         assert region.regulator_in("en") == region.regulator
     assert rules.regions["CN"].regulator_in("zh_Hans") == "国家药品监督管理局"
     assert rules.regions["HK"].regulator_in("zh_Hant") == "香港衞生署"
+
+
+def test_rules_check_prints_the_share_verified_and_staleness() -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    result: Result = app.test_cli_runner().invoke(args=["rules", "check"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Verified against the regulator's own text, labels in force on" in out
+    assert re.search(r"US\+EU\+CA\+JP: \d+/\d+ \(\d+%\)", out)
+    assert re.search(r"all  \d+/\d+ \(\d+%\)", out)
+    rules = load_rules(REAL_RULES)
+    some = next(lb for lb in rules.labels.values() if lb.ended is None and lb.indication_held)
+    assert re.search(rf"{re.escape(some.id)}\s+(yes|no)\s+\d{{4}}-\d\d-\d\d\s+\d{{4}}-\d\d-\d\d", out)

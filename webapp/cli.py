@@ -50,6 +50,41 @@ def rules_table(rules: Rules, today: dt.date) -> str:
     return "\n".join(lines)
 
 
+# The regions whose regulators publish their texts (issue 23 sets a verification target for them).
+PUBLIC_TEXT_REGIONS = ("US", "EU", "CA", "JP")
+STALE_AFTER_DAYS = 365
+
+
+def verification_table(rules: Rules, today: dt.date) -> str:
+    """The labels in force on ``today``: the share verified against the regulator's own text per region, the
+    public-text regions together and overall, then each label with the day its source was checked and the day
+    it goes stale (checked more than a year before)."""
+    in_force = [lb for lb in rules.labels.values() if lb.in_force_on(today)]
+
+    def share(labels: list) -> str:
+        done = sum(lb.source.verified for lb in labels)
+        pct = f"{100 * done / len(labels):.0f}%" if labels else "-"
+        return f"{done}/{len(labels)} ({pct})"
+
+    lines = [f"Verified against the regulator's own text, labels in force on {today}:"]
+    for region in rules.regions:
+        labels = [lb for lb in in_force if lb.region == region]
+        if labels:
+            lines.append(f"  {region:<4} {share(labels)}")
+    public = [lb for lb in in_force if lb.region in PUBLIC_TEXT_REGIONS]
+    lines.append(f"  {'+'.join(PUBLIC_TEXT_REGIONS)}: {share(public)}")
+    lines.append(f"  all  {share(in_force)}")
+    lines.append("")
+    lines.append(f"{'label in force':<30} {'verified':<9} {'checked':<11} stale from")
+    for lb in sorted(in_force, key=lambda lb: (lb.region, lb.id)):
+        stale = lb.source.checked + dt.timedelta(days=STALE_AFTER_DAYS)
+        mark = "  STALE" if stale <= today else ""
+        lines.append(
+            f"{lb.id:<30} {'yes' if lb.source.verified else 'no':<9} {lb.source.checked!s:<11} {stale}{mark}"
+        )
+    return "\n".join(lines)
+
+
 @rules_cli.command("check")
 @click.option("--unverified", is_flag=True, help="Also list every unverified label with its reason.")
 def check(unverified: bool) -> None:
@@ -63,6 +98,8 @@ def check(unverified: bool) -> None:
     click.echo(f"rules version {rules.version}, last reviewed {rules.last_reviewed}: OK")
     click.echo(f"{len(corrections)} corrections in corrections.toml: OK")
     click.echo(rules_table(rules, today))
+    click.echo("")
+    click.echo(verification_table(rules, today))
     if unverified:
         click.echo("\nNot verified against the regulator's own text:")
         for label in rules.labels.values():
