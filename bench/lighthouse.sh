@@ -9,8 +9,8 @@ mkdir -p "$LH_DIR"
 [ -x "$LH_DIR/node_modules/.bin/lighthouse" ] || (cd "$LH_DIR" && npm install --silent lighthouse@12.8.2 >/dev/null)
 export SECRET_KEY="lighthouse-$(head -c 24 /dev/urandom | base64 | tr -dc a-zA-Z0-9)"
 PORT=${PORT:-5089}
-INSTANCE_PATH=$(mktemp -d) FLASK_RATELIMIT_ENABLED=false .venv/bin/gunicorn --workers 2 \
-  --bind "127.0.0.1:$PORT" --daemon --pid "$LH_DIR/gunicorn.pid" 'webapp:create_app()'
+INSTANCE_PATH=$(mktemp -d) FLASK_RATELIMIT_ENABLED=false WEB_BIND="127.0.0.1:$PORT" .venv/bin/gunicorn \
+  -c deploy/gunicorn.conf.py --daemon --pid "$LH_DIR/gunicorn.pid" 'webapp:create_app()'
 trap 'kill "$(cat "$LH_DIR/gunicorn.pid")"' EXIT
 # Wait for the app (a cold start can take a few seconds), rather than a fixed sleep.
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

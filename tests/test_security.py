@@ -217,17 +217,19 @@ def _with_answers(client: flask.testing.FlaskClient) -> None:
 
 
 def test_head_requests_count_against_the_pdf_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flask runs the GET view for HEAD: a HEAD renders a PDF, so it must count (issue 24, 25 HEADs gave 25
-    renders)."""
+    """Flask runs the GET view for HEAD (issue 24: 25 HEADs gave 25 renders). A HEAD now renders nothing, and
+    it still counts against the limit."""
     calls: list[int] = []
     _fake_pdf(monkeypatch, calls)
     app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_PDF="2 per minute")
     client = app.test_client()
     _with_answers(client)
-    codes = [client.head("/results/pdf").status_code for _ in range(3)]
-    assert codes == [200, 200, 429]
+    heads = [client.head("/results/pdf") for _ in range(3)]
+    assert [h.status_code for h in heads] == [200, 200, 429]
+    assert heads[0].headers["Content-Type"] == "application/pdf"
+    assert heads[0].headers["Content-Disposition"].startswith("attachment;")
     assert client.get("/results/pdf").status_code == 429
-    assert len(calls) == 2
+    assert calls == []
 
 
 def test_the_results_limit_covers_get(tmp_path: Path) -> None:

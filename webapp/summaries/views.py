@@ -97,6 +97,13 @@ def _print_html(
 
 
 def _pdf_response(html: str, as_of: str, langs: list[str]) -> Any:
+    name = f"myeloma-summary-{as_of}-{'-'.join(langs)}.pdf"
+    if request.method == "HEAD":
+        # The headers a GET would send, without the seconds of rendering (RFC 9110 section 9.3.2 lets a HEAD
+        # leave out Content-Length); the request still counts against the PDF limit.
+        response = current_app.response_class(b"", mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     try:
         # Links in the PDF resolve against PUBLIC_BASE_URL, never against the request's Host header.
         data = render_pdf(current_app._get_current_object(), html, public_url("/"))  # type: ignore[attr-defined]
@@ -106,7 +113,6 @@ def _pdf_response(html: str, as_of: str, langs: list[str]) -> Any:
         page, status = _unavailable("busy")
         return page, status, {"Retry-After": str(current_app.config["PDF_RETRY_AFTER"])}
     response = current_app.response_class(data, mimetype="application/pdf")
-    name = f"myeloma-summary-{as_of}-{'-'.join(langs)}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
