@@ -31,3 +31,23 @@ def test_the_form_counts_lines_as_imwg_does_and_cites_it(
         "因為副作用而更換藥物或調整劑量",
     ):
         assert wrong not in page
+
+
+def test_a_medicine_without_a_chinese_name_says_so_on_chinese_pages(app) -> None:
+    from webapp.i18n import names
+
+    rules = app.extensions["engine"].rules
+    ide_cel = rules.products["idecabtagene-vicleucel"]
+    assert ide_cel.zh_name == "none"
+    with app.test_request_context("/?lang=zh-Hans"):
+        assert names(ide_cel.names) == "idecabtagene vicleucel（暂无中文通用名）"
+    with app.test_request_context("/?lang=zh-Hant"):
+        assert names(ide_cel.names) == "idecabtagene vicleucel（暫無中文通用名）"
+    with app.test_request_context("/?lang=en"):
+        assert names(ide_cel.names) == "idecabtagene vicleucel"
+    with app.test_request_context("/?lang=zh-Hans"):
+        cilta = rules.products["ciltacabtagene-autoleucel"]
+        assert names(cilta.names) == cilta.names.zh_Hans  # a registered name stands alone
+        unconfirmed = [d for d in rules.drugs.values() if d.zh_name == "unconfirmed"]
+        for drug in unconfirmed:
+            assert names(drug.names).endswith("（中文名称未经确认）")

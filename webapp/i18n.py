@@ -314,8 +314,15 @@ def current_locale_id() -> str:
 
 
 def names(value: Names) -> str:
-    """A region, class or drug name in the active locale."""
-    return value.for_locale(current_locale_id())
+    """A region, class or drug name in the active locale. On Chinese pages a medicine with no Chinese name
+    says so beside its INN, and one whose Chinese name rests on a single weak source is marked unconfirmed."""
+    locale = current_locale_id()
+    text = value.for_locale(locale)
+    if locale == "en" or not value.zh_status:
+        return text
+    if value.zh_status == "none":
+        return gettext("%(name)s (no Chinese generic name yet)", name=text)
+    return gettext("%(name)s (Chinese name not confirmed)", name=text)
 
 
 def render(msg: Msg | str | Names | Any) -> str:

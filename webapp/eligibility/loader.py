@@ -282,17 +282,19 @@ def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug], dict
         related_class = t.choice("related_class", CLASS_IDS, required=False)
         if related_class and related_class == drug_class:
             raise t.err("related_class", "names the class the drug is counted as; leave it out")
+        zh_name = t.choice("zh_name", ZH_NAME_STATES, required=False) or "registered"
+        plain = t.names()
         drugs[did] = Drug(
             id=did,
             group=group or "other",
             drug_class=drug_class,
-            names=t.names(),
+            names=Names(plain.en, plain.zh_Hans, plain.zh_Hant, _zh_status(zh_name)),
             brands=t.strings("brands"),
             aliases=t.strings("aliases"),
             bcma_car_t=t.get("bcma_car_t", bool, required=False, default=False),
             bcma_directed=t.get("bcma_directed", bool, required=False, default=False),
             note=t.text("note", required=False),
-            zh_name=t.choice("zh_name", ZH_NAME_STATES, required=False) or "registered",
+            zh_name=zh_name,
             zh_hant_form=t.choice("zh_Hant_form", ("attested", "converted"), required=False) or "",
             related_class=related_class,
             related_class_reason=t.text("related_class_reason", required=related_class is not None),
@@ -309,6 +311,11 @@ def _load_drugs(root: Path) -> tuple[dict[str, DrugClass], dict[str, Drug], dict
     words_t.done()
     top.done()
     return classes, drugs, search_words
+
+
+def _zh_status(zh_name: str) -> str:
+    """What a Chinese page says beside a medicine's name: nothing for a registered or common name."""
+    return zh_name if zh_name in ("none", "unconfirmed") else ""
 
 
 def _name_sources(t: _Table, key: str) -> tuple[FactSource, ...]:
@@ -514,14 +521,15 @@ def _load_product(path: Path, root: Path, regions: dict[str, Region], drugs: dic
     names_t = t.sub("names")
     inn = t.text("inn")
     # No invented Chinese names: where none is registered or attested, the INN is shown (drugs.md advice).
+    name_note = names_t.text("note", required=False)
+    zh_name = names_t.choice("zh_name", ZH_NAME_STATES, required=False) or (
+        "registered" if "zh_Hans" in names_t.data else "none"
+    )
     names = Names(
         en=inn,
         zh_Hans=names_t.text("zh_Hans", required=False) or inn,
         zh_Hant=names_t.text("zh_Hant", required=False) or inn,
-    )
-    name_note = names_t.text("note", required=False)
-    zh_name = names_t.choice("zh_name", ZH_NAME_STATES, required=False) or (
-        "registered" if "zh_Hans" in names_t.data else "none"
+        zh_status=_zh_status(zh_name),
     )
     names_t.used.add("zh_Hant_form")
     name_sources = _name_sources(names_t, "sources")

@@ -32,6 +32,9 @@ class Names:
     en: str
     zh_Hans: str
     zh_Hant: str
+    # For a medicine: "none" when no Chinese name is registered or in common use (pages say so beside the INN),
+    # "unconfirmed" when the Chinese name rests on one weak source; empty for everything else.
+    zh_status: str = ""
 
     def for_locale(self, locale: str) -> str:
         return {"zh_Hans": self.zh_Hans, "zh_Hant": self.zh_Hant}.get(locale, self.en)
