@@ -721,3 +721,21 @@ def test_the_example_environment_names_real_settings() -> None:
         assert "EnvironmentFile=/etc/maa/maa.env" in text
     assert "deploy/gunicorn.conf.py" in (ROOT / "deploy" / "systemd" / "maa-web.service").read_text()
     assert "summaries purge" in (ROOT / "deploy" / "systemd" / "maa-purge.service").read_text()
+
+
+def test_make_runs_serving_set_up_is_what_the_readme_states() -> None:
+    """W gthread workers of T threads, recycled with jitter, trusting no forwarded header (issue 24)."""
+    import runpy
+
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    assert conf["worker_class"] == "gthread"
+    assert (conf["workers"], conf["threads"]) == (2, 8)
+    assert conf["max_requests"] == 1000
+    assert conf["max_requests_jitter"] == 100
+    assert conf["forwarded_allow_ips"] == ""
+    assert conf["secure_scheme_headers"] == {}
+    makefile = (ROOT / "Makefile").read_text()
+    assert "gunicorn -c deploy/gunicorn.conf.py" in makefile
+    readme = (ROOT / "README.md").read_text()
+    assert "W = 2 workers of the gthread class, T = 8 threads each" in readme
+    assert "K = 1 PDF render at a time per worker" in readme

@@ -53,6 +53,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = make_app(tmp, WTF_CSRF_ENABLED=True)
     migrate(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Absolute URLs (a saved summary's link, its QR code) come from PUBLIC_BASE_URL only: this server's.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
