@@ -225,6 +225,33 @@ def test_a_hanging_database_gives_503_and_no_worker_times_out(tmp_path: Path) ->
     assert "Traceback" not in text or "OperationalError" in text  # only the logged, expected failures
 
 
+def test_make_runs_limits_hold_across_worker_restarts(tmp_path: Path, sqlite_env: dict[str, str]) -> None:
+    """ "3 per minute" means 3 per host: the count lives in the host's store, not in a worker's memory, so a
+    worker recycled by max_requests (here after 2 or 3 requests) forgets nothing. (Memory storage counted per
+    worker: 30 per minute allowed 60 with two workers, and a fresh worker started again from zero.)"""
+    import json
+
+    env = {
+        **sqlite_env,
+        "FLASK_RATELIMIT_CHECK": '"3 per minute"',
+        "WEB_WORKERS": "1",
+        "WEB_MAX_REQUESTS": "2",
+    }
+    body = json.dumps({"region": "US", "prior_lines": 3})
+    codes: list[int] = []
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(env, log) as port:
+        for _ in range(8):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", "/api/v1/check", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            codes.append(response.status)
+            conn.close()
+    assert codes == [200, 200, 200] + [429] * 5
+    assert log.read_text(errors="replace").count("Booting worker") >= 3  # the worker was recycled
+
+
 class FreezingProxy(threading.Thread):
     """A TCP proxy to PostgreSQL that can freeze: connections stay open and nothing more passes either way,
     as when the server stops answering on connections the pool already holds."""
