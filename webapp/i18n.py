@@ -232,6 +232,25 @@ def init_i18n(app: Flask) -> None:
         ("ngettext", _template_ngettext),
     ):
         app.jinja_env.globals[name] = func
+    app.jinja_env.globals["regulator_of"] = regulator_of
+    app.jinja_env.globals["approval_type_of"] = approval_type_of
+
+
+def regulator_of(region: Any, label: Any = None, *, full: bool = True) -> str:
+    """The regulator as a reader of the active language knows it: on Chinese pages its Chinese name (never
+    "NMPA" alone, issue 20 item 4); in English the full name with the label's own short form."""
+    locale = current_locale_id()
+    if locale != "en" and region.regulator_full is not None:
+        return str(region.regulator_in(locale, full=full))
+    if not full:
+        return str(region.regulator)
+    short = label.regulator if label is not None else region.regulator
+    return f"{region.regulator_name} ({short})"
+
+
+def approval_type_of(label: Any) -> str:
+    """The approval type in the regulator's own terms, in the active language where the data gives it."""
+    return str(label.approval_type_in(current_locale_id()))
 
 
 def remember_choice(response: Any) -> Any:
