@@ -49,6 +49,7 @@ NOT_REQUIRED = N_("Not required by this label")
 EXPECT_NAMES: dict[str, str] = {
     "eligible": N_("Answers match"),
     "possible": N_("Could match"),
+    "not_checked": N_("Not checked: the label's wording is not held"),
     "not_eligible": N_("Does not match"),
     "not_in_force": N_("Not in force on that day"),
 }
