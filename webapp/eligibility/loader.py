@@ -42,13 +42,11 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^[A-Z]{2}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 MAX_LINES = 30
-# Turned on once every citation in rules/ is clean (issue 20 item 3); `citation_remarks()` lists what is left.
-STRICT_CITATIONS = False
 # Words that belong in maintainers' notes, never in a citation that patients read (issue 20): our own
 # research files, and remarks on how a source was (not) read.
 _NOT_IN_CITATIONS = re.compile(
     r"shared/|reference/|labels\.json|research notes|\(not read\)|not retrieved|machine[- ]translated"
-    r"|as printed|as announced|not opened|as summari[sz]ed",
+    r"|\bas printed|\bas announced|not opened|\bas summari[sz]ed",
     re.IGNORECASE,
 )
 
@@ -171,7 +169,7 @@ def read_citation(s: _Table, title_key: str) -> tuple[str, str, PartialDate | No
     if not s.data.get("urls"):
         raise s.err("urls", "is required: a list of addresses, each one absolute http(s) URL")
     urls = s.strings("urls", check=one_url)
-    for key in (title_key, "issuer", "section", "quote") if STRICT_CITATIONS else ():
+    for key in (title_key, "issuer", "section", "quote"):
         value = s.data.get(key)
         if isinstance(value, str) and (m := _NOT_IN_CITATIONS.search(value)):
             raise s.err(key, f"{m.group(0)!r} is a maintainers' remark: move it to verified_note or notes")
@@ -428,6 +426,10 @@ def _load_label(
     if approved is None and not source.notes.strip():
         raise t.err("approved", "is missing: say in source.notes why no date is known")
 
+    for key in ("indication", "indication_en"):
+        value = t.data.get(key)
+        if isinstance(value, str) and (m := _NOT_IN_CITATIONS.search(value)):
+            raise t.err(key, f"{m.group(0)!r} is a maintainers' remark: move it to source.notes")
     held = t.get("indication_held", bool, required=False, default=True)
     if not held and (c.data or t.data.get("strictest")):
         raise t.err("indication_held", "is false: a label whose wording is not held has no criteria")
