@@ -9,8 +9,18 @@ from typing import Any
 import flask
 import jsonschema
 import pytest
+from flask import Flask
 from flask.sessions import NullSession
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
+
+from webapp.eligibility import STATUSES
+from webapp.i18n import LANGUAGES, use_locale
+from webapp.results.schema import FIELDS
+from webapp.results.serialize import practice_view, result_data
+
+from .conftest import make_app, migrate
 
 CHECK = "/api/v1/check"
 OK = {
@@ -56,7 +66,11 @@ def test_one_entry_per_label_in_the_documented_order(client) -> None:
         },
     ).json
     keys = [
-        (("eligible", "possible", "not_eligible").index(r["status"]), r["product"], r["label_id"])
+        (
+            ("eligible", "possible", "not_checked", "not_eligible").index(r["status"]),
+            r["product"],
+            r["label_id"],
+        )
         for r in body["results"]
     ]
     assert keys == sorted(keys)
@@ -75,7 +89,7 @@ def test_criteria_and_decided_by(client) -> None:
     assert "relapsed_or_refractory" in cilta["decided_by"]
     assert "refractory.lenalidomide" in cilta["decided_by"]
     lines = next(c for c in cilta["criteria"] if c["id"] == "min_prior_lines")
-    assert lines == {**lines, "met": True, "answer": 2, "threshold": 1, "outcome": "met"}
+    assert lines == {**lines, "met": True, "answer": 2, "threshold": 1}
     assert "at least 1 prior line of therapy" in lines["text"]
     ide = next(r for r in body["results"] if r["label_id"] == "ide-cel-us-2024")
     assert next(c for c in ide["criteria"] if c["id"] == "exposed:anti-CD38")["met"] is None
@@ -147,6 +161,14 @@ def test_as_of_is_echoed_and_used(client) -> None:
         ("2025-1-1", False),
         ("yesterday", False),
         (20250101, False),
+        # date.fromisoformat takes these; the API takes only YYYY-MM-DD.
+        ("2020-W01-1", False),
+        ("20200101", False),
+        ("2020-1-1", False),
+        ("2020-01-01x", False),
+        ("2020-01-01T00:00", False),
+        ("２０２０-０１-０１", False),  # full-width digits
+        (" 2020-01-01", False),
     ],
 )
 def test_as_of_bounds_and_format(client, value: Any, ok: bool) -> None:
@@ -188,6 +210,9 @@ def test_a_future_as_of_is_a_400(client) -> None:
         ({"region": "US", "residence": "Singapore"}, {"residence"}),
         ({"region": "US", "as_of": "2024-13-01"}, {"as_of"}),
         ({"region": "XX", "prior_lines": 3.0, "foo": 1}, {"region", "prior_lines", "foo"}),
+        ({"region": "US", "include": "practice"}, {"include"}),
+        ({"region": "US", "include": ["practice", "everything"]}, {"include.1"}),
+        ({"region": "US", "include": [None]}, {"include.0"}),
     ],
 )
 def test_field_errors(client, body: dict[str, Any], fields: set[str]) -> None:
@@ -215,6 +240,7 @@ def test_only_region_is_required_and_null_means_unknown(client) -> None:
                 "prior_bcma_car_t",
                 "as_of",
                 "lang",
+                "include",
             ]
         ),
     }
@@ -274,12 +300,29 @@ def test_json_with_a_charset_is_accepted(client) -> None:
         b"",
         b"null",
         b"[" * 5000 + b"]" * 5000,  # deep nesting
+        b'{"\\ud800": 1}',  # a lone surrogate in a key
+        b'{"region": "\\udfff"}',  # in a string
+        b'{"region": "US", "drugs": ["bortezomib", "\\ud83d"]}',  # nested
+        b'{"region": "US", "x": {"y": ["\\ud800\\ud800"]}}',
     ],
 )
 def test_400_for_a_body_that_is_not_a_json_object(client, raw: bytes) -> None:
     response = post(client, raw)
     assert response.status_code == 400
     assert list(response.json["errors"]) == ["_body"]
+
+
+@pytest.mark.parametrize("path", [CHECK, "/api/v1/summaries"])
+def test_a_lone_surrogate_key_is_a_400_under_body_on_both_post_routes(client, path: str) -> None:
+    response = client.post(path, data=b'{"\\ud800":1}', content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json["errors"]) == ["_body"]
+
+
+def test_a_surrogate_pair_is_an_ordinary_character(client) -> None:
+    response = post(client, b'{"region": "US", "\\ud83d\\ude00": 1}')
+    assert response.status_code == 400
+    assert list(response.json["errors"]) == ["\U0001f600"]  # an unknown field, not an unreadable body
 
 
 def test_body_errors_come_before_field_errors(client) -> None:
@@ -407,6 +450,312 @@ def test_every_documented_example_answers_as_documented(client) -> None:
         jsonschema.validate(response.json, {**resolver_doc, "components": doc["components"]})
         if expect["status"] == 200:
             jsonschema.validate(example["value"], {**request_schema, "components": doc["components"]})
+            body = response.json
+            assert all("practice" in r for r in body["results"]) is bool(expect.get("practice")), name
+            assert body.get("at_home", {}).get("region") == expect.get("at_home"), name
+            statuses = {r["label_id"]: r["status"] for r in body["results"]}
+            assert all(statuses[lid] == "not_checked" for lid in expect.get("not_checked", ())), name
         else:
             assert sorted(response.json["errors"]) == sorted(expect["error_fields"]), name
         assert schema  # the documented schema exists for that status
+
+
+NOT_CHECKED_LANDED = pytest.mark.skipif(
+    "not_checked" not in STATUSES, reason="the engine's not_checked status (issue 20) has not landed yet"
+)
+
+
+@NOT_CHECKED_LANDED
+def test_the_not_checked_example_is_a_valid_result(client) -> None:
+    doc = client.get("/api/v1/openapi.json").json
+    result = doc["components"]["schemas"]["LabelResult"]
+    examples = result["examples"]
+    assert [e["status"] for e in examples] == ["not_checked"]
+    for example in examples:
+        jsonschema.validate(
+            example, {"$ref": "#/components/schemas/LabelResult", "components": doc["components"]}
+        )
+
+
+def test_the_practice_operation_answers_its_documented_example(client) -> None:
+    doc = client.get("/api/v1/openapi.json").json
+    op = doc["paths"]["/api/v1/labels/{label_id}/practice"]["get"]
+    params = {p["name"]: p["example"] for p in op["parameters"] if "example" in p}
+    label = params.pop("label_id")
+    response = client.get(f"/api/v1/labels/{label}/practice", query_string=params)
+    assert response.status_code == 200
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema.validate(response.json, {**schema, "components": doc["components"]})
+    assert response.json["practice"]["access_steps"]
+
+
+def test_every_check_answer_matches_the_lean_schema(client) -> None:
+    doc = client.get("/api/v1/openapi.json").json
+    schema = {"$ref": "#/components/schemas/CheckResponse", "components": doc["components"]}
+    for body in (
+        US_4_LINES,
+        {**US_4_LINES, "include": ["practice"], "residence": "TH"},
+        {"region": "CN", "residence": "US", "include": ["practice"], "lang": "zh-Hans"},
+        {"region": "EU", "drugs": ["bortezomib"], "exposed_classes": {"PI": False}},
+    ):
+        jsonschema.validate(post(client, body).json, schema)
+
+
+# -- the lean answer (issue 22) -------------------------------------------------------------------------------------------
+US_4_LINES = {"region": "US", "prior_lines": 4, "adult": True, "relapsed_or_refractory": True}
+RESULT_KEYS = {
+    "label_id",
+    "product",
+    "region",
+    "regimen",
+    "approved",
+    "ended",
+    "indication_held",
+    "status",
+    "criteria",
+    "decided_by",
+    "citation",
+}
+
+
+def test_the_default_answer_is_lean(client) -> None:
+    body = post(client, US_4_LINES).json
+    assert set(body) == {
+        "region",
+        "residence",
+        "as_of",
+        "rules_version",
+        "warnings",
+        "results",
+        "approved_elsewhere",
+        "lang",
+    }
+    assert body["results"]
+    for r in body["results"]:
+        assert set(r) == RESULT_KEYS, r["label_id"]
+        assert r["region"] == "US"
+        assert r["status"] in STATUSES
+        assert isinstance(r["indication_held"], bool)
+        assert set(r["citation"]) == {"document", "issuer", "date", "urls", "checked"}
+        assert r["citation"]["document"]
+        assert all(u.startswith(("https://", "http://")) for u in r["citation"]["urls"])
+        for c in r["criteria"]:
+            assert {"id", "met", "text"} <= set(c) <= {"id", "met", "text", "answer", "threshold", "note"}
+            assert c["met"] in (True, False, None)
+
+
+def test_the_default_answer_for_a_us_patient_with_4_prior_lines_is_at_most_30_kb(client) -> None:
+    for lang in LANGUAGES:
+        response = post(client, {**US_4_LINES, "lang": lang})
+        assert response.status_code == 200
+        assert len(response.get_data()) <= 30 * 1024, lang
+    # and the practice content is what made it large: it comes only on request
+    full = post(client, {**US_4_LINES, "include": ["practice"]})
+    assert len(full.get_data()) > 2 * len(post(client, US_4_LINES).get_data())
+
+
+def test_include_practice_adds_each_labels_practice_sections(client) -> None:
+    lean = post(client, US_4_LINES).json
+    full = post(client, {**US_4_LINES, "include": ["practice"]}).json
+    assert [r["label_id"] for r in full["results"]] == [r["label_id"] for r in lean["results"]]
+    for short, long in zip(lean["results"], full["results"], strict=True):
+        assert {k: v for k, v in long.items() if k != "practice"} == short
+        assert set(long["practice"]) == {"caveats", "cost", "access_steps", "evidence", "availability"}
+    assert any(r["practice"]["caveats"] for r in full["results"])
+
+
+def _no_key(data: Any, keys: set[str]) -> bool:
+    if isinstance(data, dict):
+        return not (keys & set(data)) and all(_no_key(v, keys) for v in data.values())
+    if isinstance(data, list):
+        return all(_no_key(v, keys) for v in data)
+    return True
+
+
+def test_the_check_never_holds_maintainers_notes(client) -> None:
+    maintainers = {"verified_note", "notes", "reviewed_by", "reviewed_on"}
+    for body in (
+        {**US_4_LINES, "include": ["practice"]},
+        {"region": "CN", "residence": "GB", "prior_lines": 4, "include": ["practice"]},
+        {"region": "HK", "residence": "TH", "include": ["practice"], "lang": "zh-Hant"},
+    ):
+        assert _no_key(post(client, body).json, maintainers), body
+
+
+def test_the_practice_sections_are_those_the_pages_show(app: Flask, client) -> None:
+    """One definition: the check's practice, the practice operation and the results page's data agree."""
+    answers = {"region": "CN", "residence": "SG", "prior_lines": 4, "as_of": "2025-06-01", "lang": "zh-Hans"}
+    full = post(client, {**answers, "include": ["practice"]}).json
+    engine = app.extensions["engine"]
+    with app.test_request_context("/"), use_locale(LANGUAGES["zh-Hans"]):
+        from webapp.results.schema import parse_check
+
+        req, _ = parse_check(answers, engine.rules, dt.date.today())
+        assert req is not None
+        pages = result_data(engine, engine.evaluate(req.answers, "CN", req.as_of), "SG")
+        for r in full["results"]:
+            label = engine.rules.labels[r["label_id"]]
+            assert r["practice"] == practice_view(engine.rules, label, req.as_of, "SG")
+            page = next(p for p in pages["results"] if p["label_id"] == r["label_id"])
+            assert r["practice"] == {k: page[k] for k in r["practice"]}
+    for r in full["results"]:
+        one = client.get(
+            f"/api/v1/labels/{r['label_id']}/practice?as_of=2025-06-01&residence=SG&lang=zh-Hans"
+        ).json
+        assert one["practice"] == r["practice"]
+        assert (one["label_id"], one["as_of"], one["residence"], one["lang"]) == (
+            r["label_id"],
+            "2025-06-01",
+            "SG",
+            "zh-Hans",
+        )
+        assert one["rules_version"] == full["rules_version"]
+
+
+def test_the_practice_operation_checks_its_query(client) -> None:
+    label = "cilta-cel-us-2024"
+    assert client.get(f"/api/v1/labels/{label}/practice").status_code == 200
+    assert (
+        client.get(f"/api/v1/labels/{label}/practice").json["as_of"]
+        == dt.datetime.now(dt.UTC).date().isoformat()
+    )
+    assert client.get("/api/v1/labels/no-such-label/practice").status_code == 404
+    for query, field in (
+        ("as_of=2020-W01-1", "as_of"),
+        ("as_of=20200101", "as_of"),
+        ("as_of=1999-12-31", "as_of"),
+        ("as_of=2999-01-01", "as_of"),
+        ("residence=Singapore", "residence"),
+        ("lang=fr", "lang"),
+    ):
+        response = client.get(f"/api/v1/labels/{label}/practice?{query}")
+        assert response.status_code == 400, query
+        assert list(response.json["errors"]) == [field], query
+    # Living abroad adds the travel pathway; living there does not.
+    home = client.get(f"/api/v1/labels/{label}/practice?residence=US").json["practice"]
+    abroad = client.get(f"/api/v1/labels/{label}/practice?residence=SG").json["practice"]
+    assert {s["section"] for s in abroad["access_steps"]} - {s["section"] for s in home["access_steps"]}
+
+
+def test_at_home_for_a_traveller(client) -> None:
+    """Issue 22: residence US, region CN: the US labels for the same answers, cilta-cel a match."""
+    body = post(
+        client,
+        {
+            "region": "CN",
+            "residence": "US",
+            "adult": True,
+            "relapsed_or_refractory": True,
+            "prior_lines": 3,
+            "drugs": ["bortezomib", "lenalidomide"],
+            "refractory": {"lenalidomide": True},
+            "progressed_on_last": True,
+        },
+    ).json
+    assert body["region"] == "CN"
+    assert body["at_home"]["region"] == "US"
+    assert set(body["at_home"]) == {"region", "results"}
+    statuses = {r["label_id"]: r["status"] for r in body["at_home"]["results"]}
+    assert statuses["cilta-cel-us-2024"] == "eligible"
+    assert all(set(r) == RESULT_KEYS and r["region"] == "US" for r in body["at_home"]["results"])
+    assert all(r["region"] == "CN" for r in body["results"])
+
+
+@pytest.mark.parametrize("residence", [None, "CN", "SG", "TH"])
+def test_no_at_home_unless_the_residence_is_another_covered_region(client, residence: str | None) -> None:
+    assert "at_home" not in post(client, {**OK, "residence": residence}).json
+
+
+def test_indication_held_on_every_label_and_result(client) -> None:
+    labels = client.get("/api/v1/labels").json
+    every = [lb for p in labels["products"] for lb in p["labels"]]
+    assert every
+    assert all(isinstance(lb["indication_held"], bool) for lb in every)
+    body = post(client, {"region": "EU"}).json
+    assert all(isinstance(r["indication_held"], bool) for r in body["results"])
+    # A label whose wording is not held is never screened.
+    for r in body["results"]:
+        if not r["indication_held"]:
+            assert r["status"] == "not_checked"
+            assert r["criteria"] == []
+
+
+@NOT_CHECKED_LANDED
+def test_statuses_are_ordered_with_not_checked_before_not_eligible() -> None:
+    assert STATUSES == ("eligible", "possible", "not_checked", "not_eligible")
+
+
+# -- arbitrary JSON never makes a 5xx -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    application = make_app(tmp_path_factory.mktemp("fuzz"))
+    migrate(application)
+    return application
+
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # surrogates included
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.integers().map(lambda n: n * 10**300)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | ANY_TEXT
+    | st.sampled_from(["US", "CN", "bortezomib", "PI", "2024-01-01", "practice", "zh-HK"])
+)
+ANY_JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT | st.sampled_from(FIELDS), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+CHECK_LIKE = st.dictionaries(st.sampled_from(FIELDS) | ANY_TEXT, ANY_JSON, max_size=8)
+
+
+def _raw_bodies() -> st.SearchStrategy[bytes]:
+    def dump(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=True).encode()
+
+    deep = st.integers(min_value=1, max_value=3000).map(lambda n: ("[" * n + "]" * n).encode())
+    deep_object = st.integers(min_value=1, max_value=3000).map(
+        lambda n: ('{"a":' * n + "1" + "}" * n).encode()
+    )
+    huge_number = st.integers(min_value=1, max_value=6000).map(
+        lambda n: b'{"region": "US", "prior_lines": 1' + b"0" * n + b"}"
+    )
+    return (
+        CHECK_LIKE.map(dump)
+        | st.fixed_dictionaries({"answers": CHECK_LIKE, "consent": ANY_JSON, "lang": ANY_JSON}).map(dump)
+        | ANY_JSON.map(dump)
+        | deep
+        | deep_object
+        | huge_number
+        | st.binary(max_size=64)
+    )
+
+
+def post_routes(app: Flask) -> list[str]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in (rule.methods or ()):
+            routes.append(rule.rule.replace("<token>", "A" * 43).replace("<label_id>", "cilta-cel-us-2024"))
+    return sorted(set(routes))
+
+
+def test_the_fuzz_covers_the_api_post_routes(fuzz_app: Flask) -> None:
+    assert {CHECK, "/api/v1/summaries"} <= set(post_routes(fuzz_app))
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(body=_raw_bodies(), data=st.data())
+def test_arbitrary_json_to_any_post_route_is_never_a_5xx(
+    fuzz_app: Flask, body: bytes, data: st.DataObject
+) -> None:
+    path = data.draw(st.sampled_from(post_routes(fuzz_app)))
+    response = fuzz_app.test_client().post(path, data=body, content_type="application/json")
+    assert response.status_code < 500, (path, body[:200], response.get_data()[:300])
+    if path.startswith("/api/") and response.status_code == 400:
+        assert response.json["errors"]

@@ -42,9 +42,13 @@ def _rules_with_practice(tmp_path: Path, fixture: Path | None = None) -> Path:
 
 
 def _post(client: Any, **body: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/check", json=body)
+    """A check with each result's practice sections, flattened into the result for these tests."""
+    response = client.post("/api/v1/check", json={**body, "include": ["practice"]})
     assert response.status_code == 200, response.json
-    return response.json
+    data = response.json
+    for result in data["results"]:
+        result.update(result.pop("practice"))
+    return data
 
 
 def _result(body: dict[str, Any], product: str) -> dict[str, Any]:
@@ -312,14 +316,15 @@ def test_practice_texts_are_translated_in_the_requested_language(client: Any) ->
 def test_responses_match_the_openapi_schema(client: Any) -> None:
     doc = client.get("/api/v1/openapi.json").json
     schema = {**doc["components"]["schemas"]["CheckResponse"], "components": doc["components"]}
-    for body in (
-        _post(client, region="CN", residence="TW", prior_lines=4),
-        _post(client, region="US", prior_lines=4, as_of="2025-06-01"),
-        _post(client, region="JP", prior_lines=3),
+    for request in (
+        {"region": "CN", "residence": "TW", "prior_lines": 4},
+        {"region": "US", "prior_lines": 4, "as_of": "2025-06-01"},
+        {"region": "JP", "prior_lines": 3},
     ):
+        body = client.post("/api/v1/check", json={**request, "include": ["practice"]}).json
         jsonschema.validate(body, schema)
         assert body["results"]
-        assert body["results"][0]["caveats"]
+        assert body["results"][0]["practice"]["caveats"]
 
 
 # -- translation extraction ------------------------------------------------------------------------------

@@ -483,12 +483,16 @@ def test_api_creates_reads_and_deletes_a_summary(env: Env) -> None:
     assert data["lang"] == "zh-Hans"  # the language it was saved in, unless ?lang= asks for another
     assert data["result"]["region"] == "CN"
     assert data["result"]["lang"] == "zh-Hans"
-    assert any("西达基奥仑赛" in r["name"] for r in data["result"]["results"])
+    assert "ciltacabtagene-autoleucel" in {r["product"] for r in data["result"]["results"]}
     english = env.client.get(f"/api/v1/summaries/{token}?lang=en").json
     assert english["result"]["lang"] == "en"
     assert [r["label_id"] for r in english["result"]["results"]] == [
         r["label_id"] for r in data["result"]["results"]
     ]
+    # The lean shape of the check, in the language asked for.
+    texts = [[c["text"] for r in d["result"]["results"] for c in r["criteria"]] for d in (data, english)]
+    assert texts[0] != texts[1]
+    assert "practice" not in data["result"]["results"][0]
     assert env.client.get(f"/api/v1/summaries/{token}?lang=fr").status_code == 400
 
     # The HTML page works for a summary made through the API.

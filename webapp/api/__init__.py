@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..eligibility import CLASS_IDS, Rules
 from ..eligibility.texts import N_
-from ..fragments import fragments
 from ..i18n import LANGUAGES, gettext, names, normalize_lang, use_locale
 from ..results.answers import engine, today
 from ..results.jsonio import error_lang, errors_response, read_json_object
 from ..results.openapi import assemble as assemble_openapi
 from ..results.openapi import declare as declare_openapi
-from ..results.schema import parse_check
-from ..results.serialize import label_data, product_brief, result_json
+from ..results.schema import MIN_AS_OF, TERRITORIES, parse_check, parse_day
+from ..results.serialize import check_data, label_data, practice_view, product_brief
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -31,16 +31,74 @@ declare_openapi(bp, _openapi_part)
 
 @bp.post("/check")
 def check() -> Any:
+    """Decisions and their reasons for every label in force (lean); practice content on request."""
     data = read_json_object()
     if isinstance(data, Response):
         return data
-    req, errors = parse_check(data, engine().rules, today())
+    eng = engine()
+    req, errors = parse_check(data, eng.rules, today())
     if req is None:
         return errors_response(errors, 400, error_lang(data))
-    result = engine().evaluate(req.answers, req.region, req.as_of)
+    result = eng.evaluate(req.answers, req.region, req.as_of)
+    # A traveller: what the same answers match where they live, when a covered region stands for it.
+    home = req.residence if req.residence in eng.rules.regions and req.residence != req.region else None
+    at_home = eng.evaluate(req.answers, home, req.as_of) if home else None
     with use_locale(LANGUAGES[req.lang]):
-        body = result_json(engine(), result, req.residence, fragments(), lang=req.lang)
-    return current_app.response_class(body + b"\n", mimetype="application/json")
+        body = check_data(eng, result, req.residence, "practice" in req.include, at_home)
+    body["lang"] = req.lang
+    return jsonify(body)
+
+
+def _practice_query(lang: str) -> tuple[dt.date, str | None] | Response:
+    """``as_of`` (default today) and ``residence`` from the query string, validated as in a check request."""
+    errors: dict[str, list[str]] = {}
+    as_of = today()
+    raw = request.args.get("as_of")
+    if raw is not None:
+        parsed = parse_day(raw)
+        if parsed is None:
+            errors["as_of"] = [N_("Give a date as YYYY-MM-DD.")]
+        elif parsed < MIN_AS_OF:
+            errors["as_of"] = [N_("The date must be 2000-01-01 or later.")]
+        elif parsed > as_of:
+            errors["as_of"] = [N_("The date cannot be in the future.")]
+        else:
+            as_of = parsed
+    residence = request.args.get("residence") or None
+    if residence is not None and residence not in TERRITORIES:
+        errors["residence"] = [N_("Give a two-letter country code, such as SG.")]
+    if errors:
+        return errors_response(errors, 400, lang)
+    return as_of, residence
+
+
+@bp.get("/labels/<label_id>/practice")
+def label_practice(label_id: str) -> Any:
+    """One label's practice sections on a day, for someone living in ``residence``: what ``include:
+    ["practice"]`` adds to that label's result in a check."""
+    lang = _lang_arg()
+    if isinstance(lang, Response):
+        return lang
+    eng = engine()
+    label = eng.rules.labels.get(label_id)
+    if label is None:
+        return errors_response({"label_id": [N_("There is no label with this id.")]}, 404, lang)
+    query = _practice_query(lang)
+    if isinstance(query, Response):
+        return query
+    as_of, residence = query
+    with use_locale(LANGUAGES[lang]):
+        practice = practice_view(eng.rules, label, as_of, residence)
+    return jsonify(
+        label_id=label.id,
+        product=label.product,
+        region=label.region,
+        residence=residence,
+        as_of=as_of.isoformat(),
+        rules_version=eng.rules.version,
+        lang=lang,
+        practice=practice,
+    )
 
 
 def _lang_arg() -> str | Response:

@@ -19,7 +19,7 @@ from ..eligibility.model import (
     TRIAL_DESIGNS,
 )
 from ..i18n import LANG_SPELLINGS
-from ..results.schema import MAX_DRUGS, MAX_LINES, TERRITORIES
+from ..results.schema import INCLUDES, MAX_DRUGS, MAX_INCLUDES, MAX_LINES, TERRITORIES
 
 TRISTATE = {"type": ["boolean", "null"]}
 
@@ -250,6 +250,30 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
             },
             "x-expect": {"status": 200},
         },
+        "include_practice": {
+            "summary": "Ask for each label's practice sections too (caveats, cost, steps, evidence)",
+            "value": {"region": "US", "prior_lines": 4, "include": ["practice"], "as_of": "2025-06-01"},
+            "x-expect": {"status": 200, "practice": True},
+        },
+        "traveller_at_home": {
+            "summary": "Treated in mainland China, living in the US: `at_home` holds the US labels",
+            "value": {
+                "region": "CN",
+                "residence": "US",
+                "adult": True,
+                "relapsed_or_refractory": True,
+                "prior_lines": 3,
+                "drugs": ["bortezomib", "lenalidomide"],
+                "refractory": {"lenalidomide": True},
+                "progressed_on_last": True,
+            },
+            "x-expect": {"status": 200, "at_home": "US"},
+        },
+        "week_date": {
+            "summary": "as_of is exactly YYYY-MM-DD: a week date is rejected",
+            "value": {"region": "US", "as_of": "2020-W01-1"},
+            "x-expect": {"status": 400, "error_fields": ["as_of"]},
+        },
         "unknown_field": {
             "summary": "An unknown key is rejected",
             "value": {"region": "US", "name": "Jane"},
@@ -269,6 +293,14 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
             },
         },
     }
+    not_held = [lb for lb in rules.labels.values() if not getattr(lb, "indication_held", True)]
+    if not_held:
+        label = not_held[0]
+        request_examples["wording_not_held"] = {
+            "summary": "A label whose wording is not held is `not_checked` for every answer",
+            "value": {"region": label.region, "prior_lines": 4, "adult": True},
+            "x-expect": {"status": 200, "not_checked": [label.id]},
+        }
     check_request_schema = {
         "type": "object",
         "additionalProperties": False,
@@ -316,36 +348,61 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
                 "type": ["string", "null"],
                 "enum": [*LANG_SPELLINGS, None],
             },
+            "include": {
+                "type": ["array", "null"],
+                "maxItems": MAX_INCLUDES,
+                "items": {"enum": list(INCLUDES)},
+                "description": '`["practice"]` adds each result\'s practice sections (caveats, cost, access '
+                "steps, evidence, availability), as the results pages show them. Default: decisions only.",
+            },
         },
     }
     criterion = {
         "type": "object",
-        "required": ["id", "met", "outcome", "text"],
+        "additionalProperties": False,
+        "required": ["id", "met", "text"],
         "properties": {
             "id": {
                 "type": "string",
                 "description": "e.g. min_prior_lines, exposed:PI, refractory:lenalidomide",
             },
-            "met": TRISTATE,
-            "outcome": {"enum": ["met", "not_met", "unknown"]},
-            "answer": {},
-            "threshold": {},
-            "text": {"type": "string"},
-            "note": {"type": ["string", "null"]},
-            "missing_data": {"type": "boolean"},
+            "met": {**TRISTATE, "description": "true met, false not met, null unknown."},
+            "answer": {"description": "The answer the criterion read, where there is one."},
+            "threshold": {"description": "What the label asks for, where it is a value (e.g. 3 lines)."},
+            "text": {
+                "type": "string",
+                "description": "Why, in the request's language. For a requirement whose wording was not read, "
+                "it says whether the answer meets its strictest reading.",
+            },
+            "note": {"type": "string", "description": "e.g. that the label counts regimens, not lines."},
         },
     }
-    check_result = {
+    citation = {
         "type": "object",
-        "required": ["product", "label_id", "regimen", "status", "criteria", "decided_by", "source"],
+        "additionalProperties": False,
+        "required": ["document", "issuer", "date", "urls", "checked"],
         "properties": {
-            "product": {"type": "string"},
-            "label_id": {"type": "string"},
-            "regimen": {"type": ["array", "null"], "items": {"type": "string"}},
-            "regimen_text": {"type": ["string", "null"]},
-            "status": {"enum": list(STATUSES)},
-            "criteria": {"type": "array", "items": criterion},
-            "decided_by": {"type": "array", "items": {"type": "string"}},
+            "document": {"type": "string"},
+            "issuer": {"type": ["string", "null"], "description": "Who issued the document."},
+            "date": {
+                "type": ["string", "null"],
+                "description": "The document's own date (YYYY, YYYY-MM or YYYY-MM-DD), or null.",
+            },
+            "urls": {"type": "array", "items": {"type": "string"}},
+            "checked": {
+                "type": "string",
+                "format": "date",
+                "description": "The day it was read: a citation without a date reads 'accessed <checked>'.",
+            },
+        },
+    }
+    practice = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["caveats", "cost", "access_steps", "evidence", "availability"],
+        "description": "A label's practice sections on as_of for someone living in residence, as the results "
+        "pages show them. Citations only: maintainers' notes never appear.",
+        "properties": {
             "caveats": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/Caveat"},
@@ -365,8 +422,68 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
                 "description": "Approved, launched and funded are separate facts. For a residence in no "
                 "covered region, every covered region's facts for the product.",
             },
-            "source": {"type": "object"},
-            "label": {"type": "object"},
+        },
+    }
+    check_result = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "label_id",
+            "product",
+            "region",
+            "regimen",
+            "approved",
+            "ended",
+            "indication_held",
+            "status",
+            "criteria",
+            "decided_by",
+            "citation",
+        ],
+        "properties": {
+            "label_id": {"type": "string"},
+            "product": {"type": "string"},
+            "region": {"type": "string"},
+            "regimen": {"type": ["array", "null"], "items": {"type": "string"}},
+            "approved": {
+                "type": ["string", "null"],
+                "description": "YYYY-MM-DD, YYYY-MM or YYYY; null unknown.",
+            },
+            "ended": {"type": ["string", "null"]},
+            "indication_held": {
+                "type": "boolean",
+                "description": "false: the label exists but no source we hold states its population; it has "
+                "no criteria and its status is `not_checked`.",
+            },
+            "status": {
+                "enum": list(STATUSES),
+                "description": "eligible: every criterion met; possible: none failed, some unknown "
+                "(`decided_by` names the answers that would settle it); not_checked: the wording is not held, "
+                "so no answer is screened against it (never `possible`); not_eligible: a criterion not met.",
+            },
+            "criteria": {"type": "array", "items": {"$ref": "#/components/schemas/Criterion"}},
+            "decided_by": {"type": "array", "items": {"type": "string"}},
+            "citation": {"$ref": "#/components/schemas/Citation"},
+            "practice": {"$ref": "#/components/schemas/Practice"},
+        },
+    }
+    not_checked_example = {
+        "label_id": "example-cn-undated",
+        "product": "equecabtagene-autoleucel",
+        "region": "CN",
+        "regimen": None,
+        "approved": None,
+        "ended": None,
+        "indication_held": False,
+        "status": "not_checked",
+        "criteria": [],
+        "decided_by": [],
+        "citation": {
+            "document": "Approval notice",
+            "issuer": "National Medical Products Administration",
+            "date": None,
+            "urls": ["https://www.nmpa.gov.cn/"],
+            "checked": "2026-12-06",
         },
     }
     check_response = {
@@ -391,9 +508,20 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
             },
             "results": {
                 "type": "array",
-                "items": check_result,
+                "items": {"$ref": "#/components/schemas/LabelResult"},
                 "description": "One entry per label in force, sorted by status (eligible, possible, "
-                "not_eligible), then product, then label id.",
+                "not_checked, not_eligible), then product, then label id.",
+            },
+            "at_home": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["region", "results"],
+                "description": "When residence is a covered region other than region: the same answers "
+                "evaluated there, in the same shape.",
+                "properties": {
+                    "region": {"type": "string"},
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/LabelResult"}},
+                },
             },
             "approved_elsewhere": {
                 "type": "array",
@@ -468,6 +596,73 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
                 }
             },
             "/api/v1/labels": {"get": get_op("Every product and label version, with criteria and sources")},
+            "/api/v1/labels/{label_id}/practice": {
+                "get": {
+                    "summary": 'One label\'s practice sections: what `include: ["practice"]` adds to its result',
+                    "parameters": [
+                        {
+                            "name": "label_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": list(rules.labels)},
+                            "example": "cilta-cel-us-2024",
+                        },
+                        {
+                            "name": "as_of",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "YYYY-MM-DD, from 2000-01-01 to today (default: today, UTC).",
+                            "example": "2025-06-01",
+                        },
+                        {
+                            "name": "residence",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": sorted(TERRITORIES)},
+                            "description": "Where the person lives: adds the travel steps when it is not the "
+                            "label's region.",
+                            "example": "SG",
+                        },
+                        lang_param,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The practice sections",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "additionalProperties": False,
+                                        "required": [
+                                            "label_id",
+                                            "product",
+                                            "region",
+                                            "residence",
+                                            "as_of",
+                                            "rules_version",
+                                            "lang",
+                                            "practice",
+                                        ],
+                                        "properties": {
+                                            "label_id": {"type": "string"},
+                                            "product": {"type": "string"},
+                                            "region": {"type": "string"},
+                                            "residence": {"type": ["string", "null"]},
+                                            "as_of": {"type": "string", "format": "date"},
+                                            "rules_version": {"type": "string"},
+                                            "lang": {"enum": ["en", "zh-Hans", "zh-Hant"]},
+                                            "practice": {"$ref": "#/components/schemas/Practice"},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "400": _error_response("A malformed `as_of`, `residence` or `lang`."),
+                        "404": _error_response("No label has this id."),
+                    },
+                }
+            },
             "/api/v1/regions": {"get": get_op("The covered regions")},
             "/api/v1/drugs": {"get": get_op("Drug classes and every drug a patient may name")},
             "/api/v1/openapi.json": {
@@ -481,6 +676,13 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
             "schemas": {
                 "CheckRequest": check_request_schema,
                 "CheckResponse": check_response,
+                "LabelResult": {
+                    **check_result,
+                    "examples": [not_checked_example] if not_checked_example["status"] in STATUSES else [],
+                },
+                "Criterion": criterion,
+                "Citation": citation,
+                "Practice": practice,
                 "Errors": _errors_schema(),
                 **_practice_schemas(),
             }

@@ -10,9 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
@@ -99,6 +100,13 @@ def _tri_field(message: str, **kwargs: Any) -> RadioField:
 
 class CheckForm(FlaskForm):
     """The fields every rule set has; drug questions are added per rule set by :func:`form_class`."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            # An HTML form only: Flask-WTF would also read a JSON body, and an unreadable one raised a 500.
+            if formdata is _Auto:
+                return (request.form or None) if request.method in SUBMIT_METHODS else None
+            return formdata
 
     region = RadioField(
         validate_choice=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -36,7 +37,15 @@ FIELDS = (
     "prior_bcma_car_t",
     "as_of",
     "lang",
+    "include",
 )
+# What a check may ask for besides the decisions: "practice" adds each label's practice sections.
+INCLUDES = ("practice",)
+MAX_INCLUDES = 10
+# A day exactly as YYYY-MM-DD: date.fromisoformat alone also takes week dates (2020-W01-1) and more.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A UTF-16 surrogate on its own: JSON's \ud800 escapes decode to it, and no UTF-8 text can hold it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # ISO 3166-1 alpha-2 codes Babel knows (two letters; its numeric UN regions are left out), plus EU.
 TERRITORIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()) | {
     "EU"
@@ -55,6 +64,7 @@ class CheckRequest:
     as_of: dt.date
     lang: str
     raw: Mapping[str, Any]
+    include: tuple[str, ...] = ()
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -86,7 +96,35 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise BodyError(f"the body is not valid JSON ({exc.args[0] if exc.args else exc})") from None
     if not isinstance(data, dict):
         raise BodyError("the body must be a JSON object")
+    if _has_lone_surrogate(data):
+        raise BodyError("the body holds a lone surrogate")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether any key or string in ``data`` holds a lone surrogate (walked without recursion)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def parse_day(raw: str) -> dt.date | None:
+    """A day written exactly as YYYY-MM-DD, or None."""
+    if not ISO_DAY.fullmatch(raw):
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 class _Errors:
@@ -176,12 +214,7 @@ def parse_check(
     as_of = today
     raw_as_of = data.get("as_of")
     if raw_as_of is not None:
-        parsed = None
-        if isinstance(raw_as_of, str) and len(raw_as_of) == 10:
-            try:
-                parsed = dt.date.fromisoformat(raw_as_of)
-            except ValueError:
-                parsed = None
+        parsed = parse_day(raw_as_of) if isinstance(raw_as_of, str) else None
         if parsed is None:
             errors.add("as_of", N_("Give a date as YYYY-MM-DD."))
         elif parsed < MIN_AS_OF:
@@ -200,6 +233,17 @@ def parse_check(
         else:
             lang = code
 
+    include: tuple[str, ...] = ()
+    raw_include = data.get("include")
+    if raw_include is not None:
+        if not isinstance(raw_include, list) or len(raw_include) > MAX_INCLUDES:
+            errors.add("include", N_('Give a list of what to add, such as ["practice"].'))
+        else:
+            for i, part in enumerate(raw_include):
+                if part not in INCLUDES:
+                    errors.add(f"include.{i}", N_('This can only be "practice".'))
+            include = tuple(dict.fromkeys(p for p in raw_include if p in INCLUDES))
+
     if errors.by_field:
         return None, errors.by_field
     answers = Answers(
@@ -212,4 +256,5 @@ def parse_check(
         progressed_on_last=data.get("progressed_on_last"),
         prior_bcma_car_t=data.get("prior_bcma_car_t"),
     )
-    return CheckRequest(region, residence, answers, as_of, lang, MappingProxyType(dict(data))), {}  # type: ignore[arg-type]
+    request = CheckRequest(region, residence, answers, as_of, lang, MappingProxyType(dict(data)), include)  # type: ignore[arg-type]
+    return request, {}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import safe_dumps
-from ..eligibility import STATUSES, Engine, Label, Result
+from ..eligibility import Engine, Label, Result
 from ..eligibility.dates import PartialDate
 from ..eligibility.engine import CriterionResult, LabelResult
 from ..eligibility.model import (
@@ -20,14 +19,34 @@ from ..eligibility.model import (
     Product,
     Rules,
 )
-from ..eligibility.practice import PracticeFacts, practice_case, residence_place, select_practice
+from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
 from ..fragments import FragmentCache
 from ..i18n import current_locale_id, gettext, names, render
 
+# A label source's fields for maintainers only: shown on the clinician label page, never in a check's answer.
+MAINTAINERS_FIELDS = frozenset(("verified_note", "reviewed_by", "reviewed_on", "notes"))
+
 
 def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _urls(s: Any) -> list[str]:
+    """A source's addresses (``urls``), or its one ``url`` in rules that predate the list."""
+    urls = getattr(s, "urls", None)
+    if urls is not None:
+        return list(urls)
+    return [s.url] if s.url else []
+
+
+def _issuer(s: Any) -> str:
+    return getattr(s, "issuer", "") or ""
+
+
+def indication_held(label: Label) -> bool:
+    """False when no source states the label's population: it is never screened (status ``not_checked``)."""
+    return bool(getattr(label, "indication_held", True))
 
 
 def regimen_text(rules: Rules, label: Label) -> str | None:
@@ -62,6 +81,7 @@ def label_data(rules: Rules, label: Label, today: dt.date | None = None) -> dict
         "indication_lang": label.indication_lang,
         "indication_en": label.indication_en or None,
         "indication_en_official": label.indication_en_official if label.indication_en else None,
+        "indication_held": indication_held(label),
         "criteria": {
             "adult": c.adult,
             "min_prior_lines": c.min_prior_lines,
@@ -74,8 +94,11 @@ def label_data(rules: Rules, label: Label, today: dt.date | None = None) -> dict
         },
         "source": {
             "document": s.document,
+            "issuer": _issuer(s) or None,
+            "date": _partial(getattr(s, "date", None)),
             "section": s.section,
             "url": s.url,
+            "urls": _urls(s),
             "checked": _date(s.checked),
             "checked_against": s.checked_against,
             "verified": s.verified,
@@ -121,15 +144,18 @@ def _partial(value: PartialDate | None) -> str | None:
 
 
 def source_data(s: FactSource) -> dict[str, Any]:
+    """A practice fact's citation, for everyone: never the maintainers' verification note."""
     return {
         "title": s.title,
+        "issuer": _issuer(s) or None,
+        "date": _partial(getattr(s, "date", None)),
         "url": s.url,
+        "urls": _urls(s),
         "checked": _date(s.checked),
         "section": s.section or None,
         "quote": s.quote or None,
         "kind": s.kind,
         "verified": s.verified,
-        "verified_note": s.verified_note or None,
     }
 
 
@@ -304,10 +330,8 @@ def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: s
         **_result_brief(rules, label),
         "label": {k: data[k] for k in data if k not in {"id", "product", "source", "regimen", "criteria"}},
         # Caveats, costs, access steps, evidence and availability for the region and date (issue 7).
-        **practice_data(
-            select_practice(rules, label, as_of, residence) if as_of is not None else None, label.region
-        ),
-        "source": data["source"],
+        **(practice_view(rules, label, as_of, residence) if as_of is not None else practice_data(None, "")),
+        "source": {k: v for k, v in data["source"].items() if k not in MAINTAINERS_FIELDS},
     }
 
 
@@ -433,62 +457,6 @@ def result_data(
     }
 
 
-def result_json(
-    engine: Engine,
-    result: Result,
-    residence: str | None,
-    cache: FragmentCache,
-    **extra: Any,
-) -> bytes:
-    """``result_data`` (plus ``extra`` keys) as UTF-8 JSON: the same bytes as serializing it, built faster.
-
-    Each result's answer-free parts (the label, its source, caveats, cost, steps, evidence) are serialized
-    once per label, day, locale and what the residence means for the label (``practice_case``). Each
-    criterion's JSON is kept under the criterion's key (``CriterionResult.key``: everything it is made of),
-    shared by everyone whose answers evaluate alike (a few hundred keys, where whole answer sets are
-    countless). Fragments are kept as bytes, and the body is joined once.
-    """
-    rules, locale = engine.rules, current_locale_id()
-    place = residence_place(rules, residence)
-
-    def encode(obj: dict[str, Any]) -> bytes:
-        return safe_dumps(obj)[1:-1].encode()
-
-    parts = [safe_dumps(_result_top(result, residence))[:-1].encode(), b',"results":[']
-    for i, r in enumerate(result.results):
-        label = r.label
-        head, tail = cache.get(
-            ("api-result", rules, label.id, result.as_of, practice_case(place, label.region), locale),
-            lambda label=label: (
-                encode(_result_head(rules, label)),
-                encode(_result_tail(rules, label, result.as_of, residence)),
-            ),
-        )
-        dynamic = _dynamic_json(r, cache, rules, locale)
-        parts += (b"{" if i == 0 else b",{", head, b",", dynamic, b",", tail, b"}")
-    # Where else each product is approved, and with what status: the same for many people (frozen data).
-    elsewhere = cache.get(
-        ("api-elsewhere", rules, locale, result.approved_elsewhere),
-        lambda: safe_dumps(_elsewhere_data(rules, result)).encode(),
-    )
-    parts += (b'],"approved_elsewhere":', elsewhere, b"," + safe_dumps(extra)[1:].encode() if extra else b"}")
-    return b"".join(parts)
-
-
-def _dynamic_json(r: LabelResult, cache: FragmentCache, rules: Rules, locale: str) -> bytes:
-    """``_result_dynamic(r)`` as JSON members. Each criterion's JSON is kept in ``cache`` under its key: many
-    people share them (every adult who answered "yes" gets the same "adult" one)."""
-    criteria = b",".join(
-        cache.get(("api-criterion", rules, locale, c.key), lambda c=c: safe_dumps(criterion_data(c)).encode())
-        for c in r.criteria
-    )
-    decided_by = safe_dumps(list(r.decided_by)).encode() if r.decided_by else b"[]"
-    return b"".join((_STATUS_JSON[r.status], criteria, b'],"decided_by":', decided_by))
-
-
-_STATUS_JSON = {s: b'"status":' + safe_dumps(s).encode() + b',"criteria":[' for s in STATUSES}
-
-
 def _result_top(result: Result, residence: str | None) -> dict[str, Any]:
     return {
         "region": result.region,
@@ -510,3 +478,128 @@ def _elsewhere_data(rules: Rules, result: Result) -> list[dict[str, Any]]:
         }
         for e in result.approved_elsewhere
     ]
+
+
+# -- the check's answer, lean (design brief section 4) -------------------------------------------------------
+def practice_view(rules: Rules, label: Label, as_of: dt.date, residence: str | None) -> dict[str, Any]:
+    """One label's practice sections on ``as_of`` for someone living in ``residence``: the caveats, cost, access
+    steps, evidence and availability, exactly as the pages show them. Depends on no answer."""
+    return practice_data(select_practice(rules, label, as_of, residence), label.region)
+
+
+def citation_data(label: Label) -> dict[str, Any]:
+    """What everyone may read of a label's source: the document, who issued it, its date, where to find it,
+    and the day it was read (a citation without a date reads "accessed <checked>")."""
+    s = label.source
+    return {
+        "document": s.document,
+        "issuer": _issuer(s) or None,
+        "date": _partial(getattr(s, "date", None)),
+        "urls": _urls(s),
+        "checked": _date(s.checked),
+    }
+
+
+def lean_criterion(c: CriterionResult) -> dict[str, Any]:
+    """One criterion: its id, whether it is met (null: unknown), its text, and the answer and threshold where
+    there are any, and a note where the label's wording needs one."""
+    out: dict[str, Any] = {"id": c.id, "met": c.outcome.as_bool, "text": render(c.text)}
+    if c.answer is not None:
+        out["answer"] = c.answer
+    if c.threshold is not None:
+        out["threshold"] = c.threshold
+    if c.note:
+        out["note"] = render(c.note)
+    return out
+
+
+def lean_result(
+    rules: Rules, r: LabelResult, as_of: dt.date, residence: str | None, practice: bool = False
+) -> dict[str, Any]:
+    """One label in force: which label, its status and why, and its citation; with ``practice``, the label's
+    practice sections too (``practice_view``)."""
+    label = r.label
+    out: dict[str, Any] = {
+        "label_id": label.id,
+        "product": label.product,
+        "region": label.region,
+        "regimen": list(label.regimen) or None,
+        "approved": str(label.approved) if label.approved else None,
+        "ended": str(label.ended) if label.ended else None,
+        "indication_held": indication_held(label),
+        "status": r.status,
+        "criteria": [lean_criterion(c) for c in r.criteria],
+        "decided_by": list(r.decided_by),
+        "citation": citation_data(label),
+    }
+    if practice:
+        out["practice"] = practice_view(rules, label, as_of, residence)
+    return out
+
+
+def check_data(
+    engine: Engine,
+    result: Result,
+    residence: str | None,
+    practice: bool = False,
+    at_home: Result | None = None,
+) -> dict[str, Any]:
+    """The answer of ``POST /api/v1/check``: decisions and their reasons, per label in force; practice content
+    only with ``practice``. ``at_home`` is the same answers evaluated where the person lives (a covered region
+    other than the one asked about), in the same shape."""
+    rules = engine.rules
+    out = {
+        **_result_top(result, residence),
+        "results": [lean_result(rules, r, result.as_of, residence, practice) for r in result.results],
+        "approved_elsewhere": _elsewhere_data(rules, result),
+    }
+    if at_home is not None:
+        out["at_home"] = {
+            "region": at_home.region,
+            "results": [lean_result(rules, r, at_home.as_of, residence, practice) for r in at_home.results],
+        }
+    return out
+
+
+def lean_saved(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A saved summary's stored result (``result_data`` as frozen in its snapshot) in the check's lean shape,
+    so ``GET /api/v1/summaries/<token>`` answers like ``POST /api/v1/check``. Reads only the stored data: a
+    saved result never changes with the rules."""
+    out = {k: data.get(k) for k in ("region", "residence", "as_of", "rules_version")}
+    out["warnings"] = list(data.get("warnings") or [])
+    out["results"] = [_lean_saved_result(r) for r in data.get("results") or []]
+    out["approved_elsewhere"] = list(data.get("approved_elsewhere") or [])
+    return out
+
+
+def _lean_saved_result(r: Mapping[str, Any]) -> dict[str, Any]:
+    label, source = r.get("label") or {}, r.get("source") or {}
+    urls = source.get("urls")
+    if urls is None:
+        urls = [source["url"]] if source.get("url") else []
+    criteria = []
+    for c in r.get("criteria") or []:
+        lean = {"id": c["id"], "met": c.get("met"), "text": c.get("text", "")}
+        for key in ("answer", "threshold", "note"):
+            if c.get(key) is not None:
+                lean[key] = c[key]
+        criteria.append(lean)
+    return {
+        "label_id": r["label_id"],
+        "product": r["product"],
+        "region": label.get("region"),
+        "regimen": r.get("regimen"),
+        "approved": label.get("approved"),
+        "ended": label.get("ended"),
+        "indication_held": label.get("indication_held", True),
+        "status": r["status"],
+        "criteria": criteria,
+        "decided_by": list(r.get("decided_by") or []),
+        "citation": {
+            "document": source.get("document", ""),
+            "issuer": source.get("issuer"),
+            "date": source.get("date"),
+            "urls": list(urls),
+            "checked": source.get("checked"),
+        },
+    }

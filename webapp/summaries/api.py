@@ -18,6 +18,7 @@ from ..models import SavedSummary
 from ..results.answers import engine, today
 from ..results.jsonio import error_lang, errors_response, read_json_object
 from ..results.schema import parse_check
+from ..results.serialize import lean_saved
 from . import bp, store
 from .snapshot import build
 
@@ -94,7 +95,7 @@ def api_get(token: str) -> Any:
         abort(404)
     snapshot = row.result
     lang = lang if lang in snapshot["langs"] else row.lang
-    result = {**snapshot["langs"][lang]["result"], "lang": lang}
+    result = {**lean_saved(snapshot["langs"][lang]["result"]), "lang": lang}  # the check's lean shape
     return jsonify(
         token=token,
         url=url_for("summaries.view", token=token),
