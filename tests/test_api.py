@@ -460,12 +460,6 @@ def test_every_documented_example_answers_as_documented(client) -> None:
         assert schema  # the documented schema exists for that status
 
 
-NOT_CHECKED_LANDED = pytest.mark.skipif(
-    "not_checked" not in STATUSES, reason="the engine's not_checked status (issue 20) has not landed yet"
-)
-
-
-@NOT_CHECKED_LANDED
 def test_the_not_checked_example_is_a_valid_result(client) -> None:
     doc = client.get("/api/v1/openapi.json").json
     result = doc["components"]["schemas"]["LabelResult"]
@@ -680,7 +674,6 @@ def test_indication_held_on_every_label_and_result(client) -> None:
             assert r["criteria"] == []
 
 
-@NOT_CHECKED_LANDED
 def test_statuses_are_ordered_with_not_checked_before_not_eligible() -> None:
     assert STATUSES == ("eligible", "possible", "not_checked", "not_eligible")
 
@@ -759,3 +752,29 @@ def test_arbitrary_json_to_any_post_route_is_never_a_5xx(
     assert response.status_code < 500, (path, body[:200], response.get_data()[:300])
     if path.startswith("/api/") and response.status_code == 400:
         assert response.json["errors"]
+
+
+def test_a_label_whose_wording_is_not_held_is_not_checked_and_documented(tmp_path) -> None:
+    """The fixture rules hold one such label (beta-eu-2025): its example in the document replays as stated."""
+    from .conftest import FIXTURE_RULES
+
+    app = make_app(tmp_path, RULES_DIR=str(FIXTURE_RULES))
+    client = app.test_client()
+    body = post(client, {"region": "EU", "prior_lines": 4, "adult": True, "as_of": "2025-06-01"}).json
+    beta = next(r for r in body["results"] if r["label_id"] == "beta-eu-2025")
+    assert (beta["status"], beta["indication_held"], beta["criteria"], beta["decided_by"]) == (
+        "not_checked",
+        False,
+        [],
+        [],
+    )
+    ranks = [STATUSES.index(r["status"]) for r in body["results"]]
+    assert ranks == sorted(ranks)
+    doc = client.get("/api/v1/openapi.json").json
+    example = doc["paths"]["/api/v1/check"]["post"]["requestBody"]["content"]["application/json"]["examples"][
+        "wording_not_held"
+    ]
+    assert example["x-expect"]["not_checked"] == ["beta-eu-2025"]
+    got = post(client, example["value"]).json
+    assert {r["label_id"]: r["status"] for r in got["results"]}["beta-eu-2025"] == "not_checked"
+    jsonschema.validate(got, {"$ref": "#/components/schemas/CheckResponse", "components": doc["components"]})

@@ -293,7 +293,7 @@ def openapi_part(rules: Rules) -> dict[str, Any]:
             },
         },
     }
-    not_held = [lb for lb in rules.labels.values() if not getattr(lb, "indication_held", True)]
+    not_held = [lb for lb in rules.labels.values() if not lb.indication_held]
     if not_held:
         label = not_held[0]
         request_examples["wording_not_held"] = {

@@ -32,23 +32,6 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _urls(s: Any) -> list[str]:
-    """A source's addresses (``urls``), or its one ``url`` in rules that predate the list."""
-    urls = getattr(s, "urls", None)
-    if urls is not None:
-        return list(urls)
-    return [s.url] if s.url else []
-
-
-def _issuer(s: Any) -> str:
-    return getattr(s, "issuer", "") or ""
-
-
-def indication_held(label: Label) -> bool:
-    """False when no source states the label's population: it is never screened (status ``not_checked``)."""
-    return bool(getattr(label, "indication_held", True))
-
-
 def regimen_text(rules: Rules, label: Label) -> str | None:
     if not label.regimen:
         return None
@@ -81,7 +64,7 @@ def label_data(rules: Rules, label: Label, today: dt.date | None = None) -> dict
         "indication_lang": label.indication_lang,
         "indication_en": label.indication_en or None,
         "indication_en_official": label.indication_en_official if label.indication_en else None,
-        "indication_held": indication_held(label),
+        "indication_held": label.indication_held,
         "criteria": {
             "adult": c.adult,
             "min_prior_lines": c.min_prior_lines,
@@ -94,11 +77,11 @@ def label_data(rules: Rules, label: Label, today: dt.date | None = None) -> dict
         },
         "source": {
             "document": s.document,
-            "issuer": _issuer(s) or None,
-            "date": _partial(getattr(s, "date", None)),
+            "issuer": s.issuer or None,
+            "date": _partial(s.date),
             "section": s.section,
             "url": s.url,
-            "urls": _urls(s),
+            "urls": list(s.urls),
             "checked": _date(s.checked),
             "checked_against": s.checked_against,
             "verified": s.verified,
@@ -147,10 +130,10 @@ def source_data(s: FactSource) -> dict[str, Any]:
     """A practice fact's citation, for everyone: never the maintainers' verification note."""
     return {
         "title": s.title,
-        "issuer": _issuer(s) or None,
-        "date": _partial(getattr(s, "date", None)),
+        "issuer": s.issuer or None,
+        "date": _partial(s.date),
         "url": s.url,
-        "urls": _urls(s),
+        "urls": list(s.urls),
         "checked": _date(s.checked),
         "section": s.section or None,
         "quote": s.quote or None,
@@ -493,9 +476,9 @@ def citation_data(label: Label) -> dict[str, Any]:
     s = label.source
     return {
         "document": s.document,
-        "issuer": _issuer(s) or None,
-        "date": _partial(getattr(s, "date", None)),
-        "urls": _urls(s),
+        "issuer": s.issuer or None,
+        "date": _partial(s.date),
+        "urls": list(s.urls),
         "checked": _date(s.checked),
     }
 
@@ -526,7 +509,7 @@ def lean_result(
         "regimen": list(label.regimen) or None,
         "approved": str(label.approved) if label.approved else None,
         "ended": str(label.ended) if label.ended else None,
-        "indication_held": indication_held(label),
+        "indication_held": label.indication_held,
         "status": r.status,
         "criteria": [lean_criterion(c) for c in r.criteria],
         "decided_by": list(r.decided_by),
