@@ -79,6 +79,32 @@ def answer_pool(n: int, seed: int = 12) -> list[dict[str, object]]:
     return pool
 
 
+def scaled_rules(factor: int) -> Path:
+    """A copy of rules/ with every label ``factor`` times (copies get ids ending in -x1, -x2, ...), for
+    measuring how the check grows with the number of labels. Generated here, never in rules/."""
+    root = Path(tempfile.mkdtemp()) / "rules"
+    shutil.copytree(ROOT / "rules", root)
+    for path in sorted((root / "products").glob("*.toml")):
+        text = path.read_text("utf-8")
+        labels = text[text.index("[[labels]]") :]  # the label blocks close each product file
+        ids = re.findall(r'^id = "([^"]+)"$', labels, flags=re.M)
+        copies = []
+        for k in range(1, factor):
+            copy = labels
+            for ident in sorted(ids, key=len, reverse=True):
+                copy = copy.replace(f'"{ident}"', f'"{ident}-x{k}"')
+            copies.append(copy.rstrip("\n") + "\n")
+        path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(copies), "utf-8")
+    return root
+
+
+def post_size(url: str, body: dict[str, object]) -> int:
+    request = urllib.request.Request(url + "/api/v1/check", data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return len(r.read())
+
+
 def lua_pick(method: str, items: list[str], header: str) -> str:
     """A wrk script sending each request, to the URL wrk is given, with one of ``items`` at random: the body
     (``header="body"``, as JSON) or the value of the header named ``header``."""
@@ -241,6 +267,10 @@ def main() -> None:
     real, real_port, _ = start("webapp:create_app()", env)
     # The same app with the fragment cache off: every fragment built on every request (the worst case).
     cold, cold_port, _ = start("webapp:create_app()", {**env, "FLASK_FRAGMENT_CACHE_BYTES": "0"})
+    # The same app over 2x and 4x the labels (generated copies): how the check grows with the labels.
+    scaled = {
+        f: start("webapp:create_app()", {**env, "FLASK_RULES_DIR": str(scaled_rules(f))}) for f in (2, 4)
+    }
     bare = stack = None
     try:
         scripts = Path(tempfile.mkdtemp())
@@ -265,6 +295,9 @@ def main() -> None:
         pool = answer_pool(POOL)
         one = scripts / "one.lua"
         one.write_text(lua_pick("POST", [json.dumps(CHECK_BODY)], "body"))
+        practice = scripts / "practice.lua"
+        practice.write_text(lua_pick("POST", [json.dumps({**CHECK_BODY, "include": ["practice"]})], "body"))
+        scaled_urls = {f: f"http://127.0.0.1:{port}" for f, (_proc, port, _s) in scaled.items()}
         varied = scripts / "varied.lua"
         varied.write_text(lua_pick("POST", [json.dumps(a) for a in pool], "body"))
         pages = scripts / "pages.lua"
@@ -282,6 +315,11 @@ def main() -> None:
             "b  check, one answer set": (real_url + "/api/v1/check", str(one), None),
             "b~ check, varied answers": (real_url + "/api/v1/check", str(varied), None),
             "b0 check, varied, no cache": (cold_url + "/api/v1/check", str(varied), None),
+            "bp check, include practice": (real_url + "/api/v1/check", str(practice), None),
+            "b2 check, 2x the labels": (scaled_urls[2] + "/api/v1/check", str(one), None),
+            "b4 check, 4x the labels": (scaled_urls[4] + "/api/v1/check", str(one), None),
+            "b2~ check, 2x labels, varied": (scaled_urls[2] + "/api/v1/check", str(varied), None),
+            "b4~ check, 4x labels, varied": (scaled_urls[4] + "/api/v1/check", str(varied), None),
             "   home page": (real_url + "/", None, None),
             "   form page": (real_url + "/check", None, None),
             "c  results, one answer set": (real_url + "/results", None, {"Cookie": cookie}),
@@ -325,6 +363,35 @@ def main() -> None:
         ratio("b/a   check, one answer set / bare JSON", summary["b  check, one answer set"] / a, 0.50)
         ratio("b~/a  check, varied answers / bare JSON", summary["b~ check, varied answers"] / a, 0.50)
         ratio("b0/a  check, varied, no cache / bare JSON", summary["b0 check, varied, no cache"] / a, 0.50)
+        b = summary["b  check, one answer set"]
+        print("the check, for information (no budget): with practice content, and over 2x and 4x the labels")
+        sizes = {
+            "1x": post_size(real_url, CHECK_BODY),
+            "1x, include practice": post_size(real_url, {**CHECK_BODY, "include": ["practice"]}),
+            "2x": post_size(scaled_urls[2], CHECK_BODY),
+            "4x": post_size(scaled_urls[4], CHECK_BODY),
+        }
+        us4 = {"region": "US", "prior_lines": 4, "adult": True, "relapsed_or_refractory": True}
+        for label, value in (
+            ("bp/a  check with include practice / bare JSON", summary["bp check, include practice"] / a),
+            ("bp/b  include practice / lean", summary["bp check, include practice"] / b),
+            ("b2/b  2x the labels / 1x (req/s)", summary["b2 check, 2x the labels"] / b),
+            ("b4/b  4x the labels / 1x (req/s)", summary["b4 check, 4x the labels"] / b),
+            (
+                "b2~/b~ 2x / 1x, varied (req/s)",
+                summary["b2~ check, 2x labels, varied"] / summary["b~ check, varied answers"],
+            ),
+            (
+                "b4~/b~ 4x / 1x, varied (req/s)",
+                summary["b4~ check, 4x labels, varied"] / summary["b~ check, varied answers"],
+            ),
+        ):
+            print(f"  {label:<48} {value:5.2f}")
+        print(
+            "  answer bytes, one answer set: "
+            + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in sizes.items())
+            + f"; US patient, 4 prior lines: {post_size(real_url, us4) / 1024:.1f} KB (budget 30 KB)"
+        )
         ratio("home / bare HTML", summary["   home page"] / a_html, 0.50)
         ratio("form / bare HTML", summary["   form page"] / a_html, 0.25)
         ratio(
@@ -399,6 +466,8 @@ def main() -> None:
             stop(stack)
         stop(real)
         stop(cold)
+        for proc, _port, _seconds in scaled.values():
+            stop(proc)
 
 
 if __name__ == "__main__":
