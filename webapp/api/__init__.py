@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from ..eligibility import CLASS_IDS, Rules
 from ..eligibility.texts import N_
 from ..i18n import LANGUAGES, gettext, names, normalize_lang, use_locale
-from ..results.answers import engine, today
+from ..results.answers import engine, home_region, today
 from ..results.jsonio import error_lang, errors_response, read_json_object
 from ..results.openapi import assemble as assemble_openapi
 from ..results.openapi import declare as declare_openapi
@@ -41,7 +41,7 @@ def check() -> Any:
         return errors_response(errors, 400, error_lang(data))
     result = eng.evaluate(req.answers, req.region, req.as_of)
     # A traveller: what the same answers match where they live, when a covered region stands for it.
-    home = req.residence if req.residence in eng.rules.regions and req.residence != req.region else None
+    home = home_region(eng.rules, req.region, req.residence)
     at_home = eng.evaluate(req.answers, home, req.as_of) if home else None
     with use_locale(LANGUAGES[req.lang]):
         body = check_data(eng, result, req.residence, "practice" in req.include, at_home)

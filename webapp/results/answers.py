@@ -49,6 +49,14 @@ def parse_answers(
     return req, None if not_listed else req.region, {}
 
 
+def home_region(rules: Rules, region: str | None, residence: str | None) -> str | None:
+    """Where a traveller could be treated at home: their residence when it is a covered region other than the
+    region they asked about (the check's ``at_home``, the results page's "At home in ..."), else None."""
+    if residence and residence != region and residence in rules.regions:
+        return residence
+    return None
+
+
 def stored_answers() -> dict[str, Any] | None:
     value = session.get(SESSION_ANSWERS)
     return value if isinstance(value, dict) else None
