@@ -51,3 +51,16 @@ def test_a_medicine_without_a_chinese_name_says_so_on_chinese_pages(app) -> None
         unconfirmed = [d for d in rules.drugs.values() if d.zh_name == "unconfirmed"]
         for drug in unconfirmed:
             assert names(drug.names).endswith("（中文名称未经确认）")
+
+
+def test_zh_hant_pages_show_traditional_brand_forms(app) -> None:
+    rules = app.extensions["engine"].rules
+    eque = rules.products["equecabtagene-autoleucel"]
+    assert eque.brand_in("CN") == "福可苏"
+    assert eque.brand_in("CN", "zh_Hans") == "福可苏"
+    assert eque.brand_in("CN", "zh_Hant") == "福可蘇"
+    assert rules.products["zevorcabtagene-autoleucel"].brand_in("CN", "zh_Hant") == "賽愷澤"
+    assert eque.brand_in("HK", "zh_Hant") == "Fucaso"  # no Traditional form given: the registered brand
+    client = app.test_client()
+    page = client.get("/labels/eque-cel-cn-2023?lang=zh-Hant").get_data(as_text=True)
+    assert "福可蘇" in page  # the brand in the page's own script (quoted source text may still hold 福可苏)

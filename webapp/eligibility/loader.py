@@ -543,6 +543,15 @@ def _load_product(path: Path, root: Path, regions: dict[str, Region], drugs: dic
             raise brands_t.err(region, f"unknown region {region!r}")
         brands[region] = brands_t.text(region)
     brands_t.done()
+    hant_t = t.sub("brands_zh_Hant", required=False)
+    brands_zh_hant: dict[str, str] = {}
+    for region in list(hant_t.data):
+        if region not in brands:
+            raise hant_t.err(
+                region, f"gives a Traditional form of a brand that [brands] does not list for {region!r}"
+            )
+        brands_zh_hant[region] = hant_t.text(region)
+    hant_t.done()
     labels = tuple(
         _load_label(raw, file, i, pid, regions, drugs) for i, raw in enumerate(t.get("labels", list))
     )
@@ -561,6 +570,7 @@ def _load_product(path: Path, root: Path, regions: dict[str, Region], drugs: dic
         file=file,
         zh_name=zh_name,
         name_sources=name_sources,
+        brands_zh_hant=MappingProxyType(brands_zh_hant),
     )
     t.done()
     return product

@@ -272,8 +272,13 @@ class Product:
     file: str = ""
     zh_name: str = "registered"
     name_sources: tuple[FactSource, ...] = ()
+    # Traditional-script forms of Chinese brands, by region (福可苏 -> 福可蘇), for zh-Hant pages.
+    brands_zh_hant: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
-    def brand_in(self, region: str) -> str:
+    def brand_in(self, region: str, locale: str = "") -> str:
+        """The brand registered in ``region``; on zh-Hant pages its Traditional form where the data gives one."""
+        if locale == "zh_Hant" and region in self.brands_zh_hant:
+            return self.brands_zh_hant[region]
         return self.brands.get(region, "")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..eligibility.model import Label, Region, Rules
-from ..i18n import gettext, names, ngettext
+from ..i18n import current_locale_id, gettext, names, ngettext
 from .describe import (
     CriterionLine,
     criteria_lines,
@@ -71,7 +71,7 @@ def build_report(rules: Rules, today: dt.date) -> Report:
         return Entry(
             label=label,
             product_name=names(product.names),
-            brand=product.brand_in(label.region),
+            brand=product.brand_in(label.region, current_locale_id()),
             state=state,
             state_text=state_name(state),
             criteria=tuple(criteria_lines(rules, label)),

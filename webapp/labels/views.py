@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request, url_for
 
 from ..eligibility.model import CLASS_IDS, CRITERION_KEYS, Label, Rules
-from ..i18n import gettext, names
+from ..i18n import current_locale_id, gettext, names
 from ..results.serialize import label_data
 from . import bp
 from .describe import (
@@ -156,7 +156,7 @@ def row_for(data: Rules, label: Label, day: dt.date) -> Row:
     return Row(
         label=label,
         product_name=names(product.names),
-        brand=product.brand_in(label.region),
+        brand=product.brand_in(label.region, current_locale_id()),
         regimen=regimen.text if regimen.state == "required" else "",
         approved=partial_date_text(label.approved),
         ended=partial_date_text(label.ended),
@@ -211,7 +211,7 @@ def label(label_id: str) -> str:
         label=record,
         product=product,
         product_name=names(product.names),
-        brand=product.brand_in(record.region),
+        brand=product.brand_in(record.region, current_locale_id()),
         region=region,
         region_name=names(region.names),
         state=record.state_on(day),

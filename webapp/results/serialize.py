@@ -115,7 +115,7 @@ def product_brief(product: Product, region: str | None = None) -> dict[str, Any]
         "product": product.id,
         "name": names(product.names),
         "short": product.short or None,
-        "brand": product.brand_in(region) if region else None,
+        "brand": product.brand_in(region, current_locale_id()) if region else None,
         "kind": product.kind,
         "target": product.target,
         "summary": gettext(product.summary),
