@@ -333,50 +333,66 @@ def test_clearing_forgets_the_answers(client: FlaskClient) -> None:
 
 
 # -- results -----------------------------------------------------------------------------------------------
-def test_results_in_order_with_the_disclaimer(client: FlaskClient) -> None:
+def rows_of(html: str) -> dict[str, str]:
+    """The overview's rows: link to the detail page -> the row's HTML."""
+    out = {}
+    for item in re.findall(r'<li class="therapy therapy--.*?</li>', html, re.S):
+        out[re.search(r'href="([^"]+)"', item).group(1)] = item
+    return out
+
+
+def test_results_overview_answer_first_with_the_disclaimer(client: FlaskClient) -> None:
     html = complete(client)
-    positions = [html.index(f'id="{s}"') for s in ("match", "could", "no-match", "elsewhere", "next")]
-    assert positions == sorted(positions)
-    assert "not medical advice" in html[: positions[0]]  # the disclaimer comes before any result
-    assert "Your answers match the approved use in United States." in html
+    rows = rows_of(html)
+    assert rows, "no therapy rows"
+    first_row = html.index('class="therapy ')
+    assert "not medical advice" in html[:first_row]  # the disclaimer comes before any result
+    assert re.search(r"\d+ match(es)?, ", html[:first_row])  # the count comes first
     assert "you are eligible" not in html.lower()
-    # One card per therapy: teclistamab has two US labels in force, in one card with two rows.
-    assert html.count('id="therapy-teclistamab"') == 1
-    card = html[html.index('id="therapy-teclistamab"') :]
-    card = card[: card.index("</article>")]
-    assert card.count('class="label-row ') == 2
+    # One row per therapy: teclistamab has two US labels in force, in one row.
+    assert sum("/results/teclistamab-" in link for link in rows) == 1
+    for link in rows:
+        assert client.get(link).status_code == 200
+    assert client.get("/results/no-such-label").status_code == 404
+    # The region's steps once, never per therapy; one list of questions; next steps once.
+    assert html.count('id="next"') == 1
 
 
-def test_a_does_not_match_card_says_why_in_plain_words(client: FlaskClient) -> None:
+def test_a_does_not_match_row_says_why_in_plain_words(client: FlaskClient) -> None:
     html = complete(client, {**TYPICAL, "prior_lines": "2"})
-    section = html[html.index('id="no-match"') : html.index('id="elsewhere"')]
-    assert "You told us 2 earlier lines of treatment; this label asks for at least" in section
+    no = [r for r in rows_of(html).values() if "therapy--not_eligible" in r]
+    assert any("You told us 2 earlier lines of treatment; this label asks for at least" in r for r in no)
 
 
 def test_could_match_names_the_question_that_decides_it(client: FlaskClient) -> None:
     html = complete(client, {**TYPICAL, "adult": "unsure"})
-    section = html[html.index('id="could"') : html.index('id="no-match"')]
-    assert "Are you 18 or over?" in section
-    assert 'href="/check#adult"' in section
+    could = [r for r in rows_of(html).values() if "therapy--possible" in r]
+    assert could
+    assert all("Are you 18 or over?" in r for r in could)
+    questions = html[html.index('id="questions"') :]
+    assert questions.count("Are you 18 or over?") == 1  # one combined, de-duplicated list
+    detail = client.get(next(iter(k for k, v in rows_of(html).items() if "therapy--possible" in v)))
+    assert 'href="/check#adult"' in detail.get_data(as_text=True)
 
 
-def test_each_card_has_the_label_words_source_and_trace(client: FlaskClient) -> None:
+def test_a_detail_page_has_the_label_words_source_and_trace(client: FlaskClient) -> None:
     html = complete(client)
-    card = html[html.index('id="therapy-ciltacabtagene-autoleucel"') :]
-    card = card[: card.index("</article>")]
-    assert 'class="quote" lang="en"' in card  # the label's own words
-    assert "Approved by FDA:" in card
-    assert "How was this decided?" in card
-    assert 'class="trace__table"' in card
-    assert "lenalidomide" in card
+    link = next(k for k in rows_of(html) if "/results/cilta-cel-" in k)
+    page = client.get(link).get_data(as_text=True)
+    assert 'class="quote" lang="en"' in page  # the label's own words
+    assert "Approved by U.S. Food and Drug Administration:" in page
+    assert "How was this decided?" in page
+    assert 'class="trace__table"' in page
+    assert "lenalidomide" in page
+    assert 'href="/results"' in page  # a clear way back
 
 
 def test_not_listed_shows_every_covered_region(client: FlaskClient, real_engine: Engine) -> None:
     html = complete(client, {**TYPICAL, "region": "none", "residence": "TW"})
     assert "Where each treatment is approved" in html
-    assert 'id="match"' not in html
-    for product_id in real_engine.rules.products:
-        assert f'id="elsewhere-{product_id}"' in html
+    assert 'class="therapy ' not in html
+    section = html[html.index('id="elsewhere"') :]
+    assert section.count('class="elsewhere__item"') == len(real_engine.rules.products)
     assert "/results?region=CN" in html  # each region links to its details and travel steps
     answers = session_answers(client)
     assert answers["region"] == "none"
@@ -389,9 +405,12 @@ def test_not_listed_shows_every_covered_region(client: FlaskClient, real_engine:
 def test_under_control_is_told_kindly_what_would_apply_later(client: FlaskClient) -> None:
     html = complete(client, {**TYPICAL, "relapsed_or_refractory": "no"})
     assert "The myeloma is under control now" in html
-    assert "If the myeloma comes back, your answers would match the approved use in United States." in html
-    # Without the what-if view every card would say "does not match" for the same reason.
-    assert "Your answers match the approved use" not in html
+    assert "would match" in html
+    link = next(k for k, v in rows_of(html).items() if "therapy--eligible" in v)
+    page = client.get(link).get_data(as_text=True)
+    assert "If the myeloma comes back, your answers would match the approved use in United States." in page
+    # Without the what-if view every row would say "does not match" for the same reason.
+    assert "Your answers match the approved use" not in page
 
 
 def test_looking_at_another_region(client: FlaskClient) -> None:

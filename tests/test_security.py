@@ -10,11 +10,9 @@ from pathlib import Path
 import flask
 import pytest
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadSignature, TimestampSigner
-from wtforms import ValidationError
 
-from webapp.security import CSP, anonymize_ip, csrf_token
+from webapp.security import CSP, anonymize_ip
 
 from .conftest import make_app
 
@@ -143,33 +141,13 @@ def test_anonymize_ip(address: str | None, expected: str) -> None:
     assert anonymize_ip(address) == expected
 
 
-# -- CSRF tokens and session cookies: the app's faster signing gives the very bytes of the libraries' own -------
-def test_the_csrf_token_is_flask_wtfs_own_token(app, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_780_000_000)
-    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the frozen clock is long past; the signature is what counts
-    with app.test_request_context("/results"):
-        ours = csrf_token()  # no token in the session yet: Flask-WTF makes one
-        raw = flask.session["csrf_token"]
-        assert ours == csrf_token()  # once per request
-        flask.g.pop("csrf_token")
-        again = csrf_token()  # now signed here, without Flask-WTF
-        assert again == ours
-        flask.g.pop("csrf_token")
-        assert generate_csrf() == again
-        assert flask.session["csrf_token"] == raw
-        validate_csrf(again)  # raises if Flask-WTF would refuse it
-    with app.test_request_context("/results"):
-        flask.session["csrf_token"] = "another person's raw token"
-        with pytest.raises(ValidationError):
-            validate_csrf(ours)
-
-
+# -- CSRF tokens and session cookies: Flask-WTF's and Flask's own, used as they come -------------------------
 def test_the_results_page_token_is_accepted_and_a_forged_one_is_not(app) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     with client.session_transaction() as s:
         s["answers"] = CHECK
-        s["csrf_token"] = "cd" * 20  # as the form leaves it: the page signs it (not Flask-WTF)
+        s["csrf_token"] = "cd" * 20  # as the form leaves it: Flask-WTF signs it for the page
     page = client.get("/results").get_data(as_text=True)
     tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
     assert len(tokens) == 1

@@ -175,7 +175,7 @@ def test_a_saved_summary_opens_in_each_language_from_its_snapshot(env: Env) -> N
     env.set_answers()
     token = env.save()
     for lang, name in (
-        ("en", "ciltacabtagene autoleucel"),
+        ("en", "Ciltacabtagene autoleucel"),
         ("zh-Hans", "西达基奥仑赛"),
         ("zh-Hant", "西達基奧侖賽"),
     ):
@@ -183,6 +183,13 @@ def test_a_saved_summary_opens_in_each_language_from_its_snapshot(env: Env) -> N
         assert f'<html lang="{lang}">' in html
         assert name in html
         assert '<meta name="robots" content="noindex, nofollow">' in html
+        # Each therapy links to its detail page under the saved summary, rendered from the snapshot.
+        links = re.findall(rf'href="(/s/{token}/[a-z0-9-]+-(?:cn|us|eu)-[^"]+)"', html)
+        assert links
+        detail = env.client.get(links[0] + f"?lang={lang}")
+        assert detail.status_code == 200
+        assert "How was this decided?" in detail.get_data(as_text=True) or lang != "en"
+    assert env.client.get(f"/s/{token}/no-such-label").status_code == 404
 
 
 def test_a_place_not_covered_can_be_saved_too(env: Env) -> None:
@@ -348,24 +355,24 @@ def test_a_rules_change_does_not_alter_a_saved_summary(env: Env, monkeypatch: py
     before_api = env.client.get(f"/api/v1/summaries/{token}?lang=zh-Hans").json
     before_page = env.client.get(f"/s/{token}?lang=en").get_data(as_text=True)
     old_version = env.app.extensions["engine"].rules.version
-    assert "Your answers match the approved use in Mainland China." in before_page
+    assert 'class="therapy therapy--eligible"' in before_page
 
     monkeypatch.setitem(env.app.extensions, "engine", _changed_rules_engine(env.app))
     # Today's rules give another answer for the same person...
     today = env.client.get("/results?lang=en").get_data(as_text=True)
-    assert "Your answers match the approved use in Mainland China." not in today
+    assert 'class="therapy therapy--eligible"' not in today
     assert "2099.01.01" in today
 
     # ...but the saved summary is the one that was saved, and says which rules it used.
     assert env.client.get(f"/api/v1/summaries/{token}?lang=zh-Hans").json == before_api
     after_page = env.client.get(f"/s/{token}?lang=en").get_data(as_text=True)
-    assert "Your answers match the approved use in Mainland China." in after_page
+    assert 'class="therapy therapy--eligible"' in after_page
     assert f"with rules version {old_version}" in after_page
     assert "The label rules have changed since then. They are now version 2099.01.01." in after_page
     print_page = env.client.get(f"/s/{token}/print?lang=en").get_data(as_text=True)
     assert old_version in print_page
     assert "2099.01.01" not in print_page
-    assert "Your answers match the approved use in Mainland China." in print_page
+    assert "all criteria of the label met" in print_page
 
     # The offer to check again (a form: a POST with a CSRF token) loads the saved answers (as of today) into
     # this browser's session.

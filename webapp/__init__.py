@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -13,7 +12,6 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 
 from .config import ROOT, Defaults, is_api_path
 from .eligibility import Engine, load_rules
@@ -47,14 +45,9 @@ def _safe(text: str) -> str:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer built once per key instead of per request.
-    The JSON API takes no cookies (design brief section 4): its requests get Flask's null session, so a
-    cookie sent along is not even read, and nothing can be written to one."""
-
-    # The same HMAC-SHA1 as Flask's default (its _lazy_sha1 wraps hashlib.sha1 in a Python function, which
-    # sends hmac down its pure-Python path); hashlib's own function is computed in OpenSSL. Same cookies.
-    digest_method = staticmethod(hashlib.sha1)
-    _serializer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+    """Flask's signed-cookie sessions, signed as Flask signs them. The JSON API takes no cookies (design brief
+    section 4): its requests get Flask's null session, so a cookie sent along is not even read, and nothing
+    can be written to one."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
         if is_api_path(request.path):
@@ -65,13 +58,6 @@ class SessionInterface(SecureCookieSessionInterface):
             # rather than fail on it (issue 24). The cookie is replaced when the new session is saved.
             return self.session_class()
         return session
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        cached = self._serializer
-        if cached is None or cached[0] != key:
-            cached = self._serializer = (key, super().get_signing_serializer(app))
-        return cached[1]
 
 
 class ConfigError(RuntimeError):
@@ -140,9 +126,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Rules are loaded and validated once; a bad file stops start-up with file, entry and field named.
     rules = load_rules(app.config["RULES_DIR"])
     app.extensions["engine"] = Engine(rules)
-    from .fragments import init_fragments
+    from .caching import init_caching
 
-    init_fragments(app)
+    init_caching(app)  # what may be cached, and why: webapp/caching.py
 
     db.init_app(app)
     if url.startswith("postgresql"):

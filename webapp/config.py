@@ -59,10 +59,8 @@ class Defaults:
     PDF_WAIT_SECONDS = 2.0
     PDF_RETRY_AFTER = 5
     CONTACT_EMAIL = "labels@example.org"
-    # Rendered fragments (webapp/fragments.py), at most this many bytes per worker, least recently used going
-    # first; 0 turns a cache off. What everyone shares (a label's blocks on a day, in a language, the pieces of
-    # cards and API answers keyed by evaluated criteria), and, kept apart and small, a form holding someone's
-    # answers (the form seen again after a mistake or a change).
+    # Answer-free sections (webapp/caching.py says what and why), at most this many bytes per worker, least
+    # recently used going first; 0 turns the cache off. ANSWER_CACHE_BYTES is no longer read (issue 21).
     # The defaults keep a worker under 80 MB (issue 12); a host with memory to spare can raise them.
     FRAGMENT_CACHE_BYTES = 4 * 1024 * 1024
     ANSWER_CACHE_BYTES = 512 * 1024

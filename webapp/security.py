@@ -9,7 +9,6 @@ duration only: never answers, never a saved summary's token, never a full IP add
 from __future__ import annotations
 
 import functools
-import hashlib
 import ipaddress
 import json
 import logging
@@ -18,11 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 
 CSP = "; ".join(
     [
@@ -116,36 +113,6 @@ def _log_request(response: Response) -> Response:
             access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, _encode_log(record), None, None)
         )
     return response
-
-
-# -- CSRF tokens ---------------------------------------------------------------------------------------------------
-# Flask-WTF's generate_csrf() builds its signing serializer on every call (~10 µs, most of it checking that
-# the JSON module returns text), and itsdangerous signs through its own wrapper of SHA-1, which sends
-# Python's hmac down its pure-Python path. The results page signs a token on every view. csrf_token() gives
-# the same token (same salt, same HMAC-SHA1, Flask-WTF checks it as ever) with the serializer built once per
-# key and hashlib's own SHA-1, which hmac computes in OpenSSL.
-_CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's
-
-
-@functools.lru_cache(maxsize=8)
-def _csrf_serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_CSRF_SALT, signer_kwargs={"digest_method": hashlib.sha1})
-
-
-def csrf_token() -> str:
-    """``flask_wtf.csrf.generate_csrf()``, cheaper: the signed token of the session's CSRF token, once per
-    request. Flask-WTF itself makes the session's token when there is none yet (and says what is missing)."""
-    config = current_app.config
-    field = config["WTF_CSRF_FIELD_NAME"]
-    token = g.get(field)
-    if token is None:
-        raw = session.get(field)
-        secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
-        if not isinstance(raw, str) or not secret:
-            return generate_csrf()
-        token = _csrf_serializer(secret).dumps(raw)
-        setattr(g, field, token)
-    return token
 
 
 def _limit_for(key: str) -> Any:
@@ -259,9 +226,6 @@ def session_in_shape(data: Any) -> bool:
 
 def init_security(app: Flask) -> None:
     """Bind headers, logs and rate limits. Call after every blueprint is registered."""
-    # Flask-WTF puts its generate_csrf in every template's globals and context; this one replaces both.
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.before_request(_start_timer)
     app.after_request(_security_headers)
     app.after_request(_log_request)

@@ -58,7 +58,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        url = f"http://127.0.0.1:{server.server_port}"
+        app.config["PUBLIC_BASE_URL"] = (
+            url  # absolute links (a saved summary's, its QR code) name this server
+        )
+        yield url
     finally:
         server.shutdown()
 

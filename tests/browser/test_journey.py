@@ -102,23 +102,24 @@ def test_journey_in_each_language(
 
     page.click("main form button.button")
     expect(page).to_have_url(f"{live_server}/results")
-    expect(page.locator("#match")).to_be_visible()
+    expect(page.locator(".therapies").first).to_be_visible()
     expect(page.locator(".inset--important")).to_be_visible()  # the disclaimer, above the results
-    assert page.locator("section[aria-labelledby=match] .card").count() >= 1
-    assert page.locator(".card").count() >= 5
+    assert page.locator(".therapy--eligible").count() >= 1
+    assert page.locator(".therapy").count() >= 3
     check_page(page, artifacts, f"journey-{lang}-5-results", lang)
     open_all_details(page)
     check_axe(page, f"{lang} results with every section open")
     if lang == "en":
         text = page.locator("main").inner_text()
-        assert "Your answers match the approved use in United States" in text
         assert "you are eligible" not in text.lower()  # never (design brief section 6)
         # The language switch keeps the person on the same page, with the same answers.
-        cards = page.locator(".card").count()
+        cards = page.locator(".therapy").count()
         page.click(".lang-switch a[hreflang=zh-Hant]")
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
         assert urlsplit(page.url).path == "/results"
-        assert page.locator(".card").count() == cards
+        assert page.locator(".therapy").count() == cards
+        page.locator(".therapy--eligible a.therapy__link").first.click()
+        expect(page.locator(".label-row__verdict").first).to_contain_text("符合")
 
 
 def test_not_sure_path(page: Page, live_server: str, artifacts: Path, origin_guard: list[str]) -> None:
@@ -136,12 +137,13 @@ def test_not_sure_path(page: Page, live_server: str, artifacts: Path, origin_gua
     expect(page.locator(".summary-list")).to_contain_text("Not sure")
     page.click("main form button.button")
 
-    could = page.locator("section[aria-labelledby=could]")
-    assert could.locator(".card").count() >= 3
-    assert page.locator("section[aria-labelledby=match] .card").count() == 0  # unknowns never match
-    question = could.locator(".questions a").first
-    expect(question).to_be_visible()
+    assert page.locator(".therapy--possible").count() >= 3
+    assert page.locator(".therapy--eligible").count() == 0  # unknowns never match
+    expect(page.locator("#questions")).to_be_visible()
     check_page(page, artifacts, "not-sure-results", "en")
+    page.locator(".therapy--possible a.therapy__link").first.click()
+    question = page.locator(".questions a").first
+    expect(question).to_be_visible()
 
     # A question's "Change this answer" link goes back to the form, at the question, with answers kept.
     question.click()
@@ -229,7 +231,7 @@ def test_keyboard_only(page: Page, live_server: str, origin_guard: list[str]) ->
     _tab_to(page, "main form button.button")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server}/results")
-    expect(page.locator("#match")).to_be_visible()
+    expect(page.locator(".therapies").first).to_be_visible()
     _tab_to(page, "details > summary")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.parentElement.open")
@@ -242,7 +244,7 @@ def test_no_sideways_scrolling(page: Page, live_server: str, viewport: dict[str,
     fill_typical(page)
     continue_form(page)
     page.click("main form button.button")
-    expect(page.locator("#match")).to_be_visible()
+    expect(page.locator(".therapies").first).to_be_visible()
     open_all_details(page)  # long quotes, tables and links inside the sections must wrap too
     for path in ("/results", "/check/answers", "/check", "/", "/privacy", "/accessibility"):
         if path != "/results":
@@ -265,7 +267,9 @@ def test_without_javascript(browser: Browser, live_server: str, artifacts: Path)
         continue_form(page)
         expect(page).to_have_url(f"{live_server}/check/answers")
         page.click("main form button.button")
-        expect(page.locator("#match")).to_be_visible()
+        expect(page.locator(".therapies").first).to_be_visible()
+        page.locator("a.therapy__link").first.click()  # a detail page, without JavaScript too
+        expect(page.locator("h1")).to_be_visible()
         page.screenshot(path=str(artifacts / "no-javascript-results.png"), full_page=True)
     finally:
         context.close()
@@ -310,13 +314,12 @@ def test_not_listed_and_under_control(
 
     expect(page.locator(".inset--kind")).to_be_visible()
     expect(page.locator(".inset--kind")).to_contain_text("under control")
-    cards = page.locator("section[aria-labelledby=elsewhere] .card")
+    cards = page.locator("section[aria-labelledby=elsewhere] .elsewhere__item")
     assert cards.count() == 9  # every product, each with its regions
-    expect(cards.first.locator(".region-list__intro")).to_contain_text("If the myeloma comes back")
     check_page(page, artifacts, "not-listed-under-control-results", "en")
 
-    # "Details and travel steps" shows that place's results, then back.
-    cards.first.locator(".region-list__link").first.click()
+    # Each region links to that place's results, then back.
+    cards.first.locator("a").first.click()
     expect(page.locator(".notice")).to_contain_text("You are looking at")
     check_axe(page, "another place's results")
     page.click("text=Back to your results")

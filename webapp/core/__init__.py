@@ -13,7 +13,6 @@ from werkzeug.exceptions import HTTPException
 from ..config import is_api_path
 from ..eligibility.texts import N_
 from ..extensions import db, guard_postgresql
-from ..fragments import page_cached
 from ..i18n import LANGUAGES, NATIVE_NAMES, choose_lang, gettext, remember_choice, render, switch_url
 
 bp = Blueprint("core", __name__)
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def home() -> str:
-    return page_cached("home.html")  # the same for everyone reading it in a language
+    return render_template("home.html")
 
 
 def database_state() -> str:

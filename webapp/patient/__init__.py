@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("patient", __name__)
 
-from . import cards, display, views  # noqa: E402, F401 - registers the routes and template helpers on bp
+from . import display, views  # noqa: E402, F401 - registers the routes and template helpers on bp

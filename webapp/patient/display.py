@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from babel.dates import format_skeleton
+from babel.numbers import get_currency_name
 from flask import current_app, request
 from flask_babel import format_currency, format_date, format_decimal
 
@@ -17,7 +18,7 @@ from ..eligibility.model import SAFETY_TOPICS
 from ..eligibility.texts import N_
 from ..i18n import current_locale_id, gettext, names, use_locale
 from ..results.answers import engine
-from ..results.form_state import group_field
+from ..results.overview import citation, kind_text, label_region, question_for, region_name_of
 from . import bp
 
 UNIT_TEXT = {
@@ -70,24 +71,6 @@ def _nice_date(value: str | dt.date, locale: str) -> str:
         except ValueError:
             return value
         return value
-
-
-@bp.app_template_global()
-def label_region(row: dict[str, Any]) -> str | None:
-    """The region of a result row's label: from the rules when the label is there (a label id never changes
-    region), else from the row's own copy (a saved snapshot of a label since removed)."""
-    label = engine().rules.labels.get(row.get("label_id") or "")
-    if label is not None:
-        return label.region
-    return (row.get("label") or {}).get("region")
-
-
-@bp.app_template_global()
-def region_name_of(code: str | None) -> str:
-    rules = engine().rules
-    if code and code in rules.regions:
-        return names(rules.regions[code].names)
-    return code or ""
 
 
 @bp.app_template_filter("drug_name")
@@ -169,47 +152,6 @@ def months(value: float | None) -> str:
 
 
 @bp.app_template_global()
-def question_for(key: str) -> tuple[str, str]:
-    """The question that settles an unknown answer (a ``decided_by`` key), and where it is on the form."""
-    rules = engine().rules
-    simple = {
-        "relapsed_or_refractory": gettext(
-            "Has the myeloma come back, or stopped responding, so that it needs treatment now?"
-        ),
-        "adult": gettext("Are you 18 or over?"),
-        "prior_lines": gettext("How many lines of treatment have you had?"),
-        "drugs": gettext("Which myeloma medicines have you had?"),
-        "progressed_on_last": gettext(
-            "Did the myeloma get worse during the latest treatment, or within 60 days after it ended?"
-        ),
-        "prior_bcma_car_t": gettext("Have you had a CAR-T cell therapy aimed at BCMA before?"),
-    }
-    if key in simple:
-        return simple[key], key
-    kind, _dot, target = key.partition(".")
-    if target in rules.classes:
-        cls = names(rules.classes[target].names)
-        if kind == "exposed_classes":
-            return gettext("Have you had a %(kind)s?", kind=cls), group_field(target)
-        return (
-            gettext(
-                "Did the myeloma get worse while on a %(kind)s, or within 60 days of stopping it?", kind=cls
-            ),
-            group_field(target),
-        )
-    if kind == "refractory" and target in rules.drugs:
-        drug = rules.drugs[target]
-        return (
-            gettext(
-                "Did the myeloma get worse while on %(drug)s, or within 60 days of stopping it?",
-                drug=names(drug.names),
-            ),
-            group_field(drug.group),
-        )
-    return gettext("Which myeloma medicines have you had?"), "drugs"
-
-
-@bp.app_template_global()
 def criterion_answer(c: dict[str, Any]) -> str:
     """The answer a criterion read, in words (the criterion's sentence says what the label asks)."""
     rules = engine().rules
@@ -251,3 +193,69 @@ def report_problem_url() -> str:
 @bp.app_template_global()
 def endpoint_exists(name: str) -> bool:
     return name in current_app.view_functions
+
+
+@bp.app_template_global("kind_text")
+def _kind_text(kind: str | None, target: str | None) -> str:
+    return kind_text(kind, target)
+
+
+@bp.app_template_global()
+def therapy_names(row: dict[str, Any], region: str | None = None) -> dict[str, str]:
+    """A therapy's names for a heading: ``main`` (the generic name in the reader's language), ``second`` (in
+    Chinese, the English generic name, which Hong Kong prescribes by; in English, the short form such as
+    cilta-cel) and ``brand`` (in the label's region)."""
+    product = engine().rules.products.get(row.get("product") or "")
+    main = str(row.get("name") or row.get("product") or "")
+    brand = row.get("brand") or ""
+    if product is None:
+        return {"main": main, "second": "", "brand": brand}
+    inn = product.inn
+    if current_locale_id() != "en" and main != inn and main != product.names.en:
+        second = inn
+    else:
+        main = inn[:1].upper() + inn[1:]
+        second = product.short or ""
+    return {"main": main, "second": second, "brand": brand}
+
+
+@bp.app_template_global("citation_of")
+def _citation_of(source: dict[str, Any] | None) -> dict[str, Any]:
+    return citation(source)
+
+
+@bp.app_template_global()
+def regulator_name(row: dict[str, Any]) -> str:
+    """The regulator of a row's label, named in the reader's language where the rules give it."""
+    rules = engine().rules
+    region = label_region(row)
+    label = row.get("label") or {}
+    if region in rules.regions:
+        r = rules.regions[region]
+        local = getattr(r, "regulator_names", None)
+        if local is not None:
+            return names(local)
+        return r.regulator_name or label.get("regulator") or r.regulator
+    return str(label.get("regulator") or "")
+
+
+@bp.app_template_global()
+def group_steps(steps: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for s in steps:
+        out.setdefault(s.get("section") or "region", []).append(s)
+    return out
+
+
+@bp.app_template_global()
+def currency_name(code: str) -> str:
+    """A currency's name in the reader's language ("US dollars", "美元")."""
+    try:
+        return get_currency_name(code, count=2, locale=current_locale_id())
+    except (ValueError, LookupError):
+        return code
+
+
+# Shared with the saved summaries' templates (webapp/results/overview.py holds them).
+for _helper in (label_region, region_name_of, question_for):
+    bp.add_app_template_global(_helper)

@@ -3,18 +3,19 @@ accessibility pages. Nothing here writes to the database: answers live in the se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import dataclasses
+import datetime as dt
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from ..eligibility import Label, Rules
 from ..eligibility.practice import residence_place
-from ..fragments import answer_fragments, fragments, page_cached, render_spliced
-from ..i18n import current_locale_id, gettext, names, present
+from ..i18n import gettext, names, present
 from ..results.answer_rows import answer_rows
 from ..results.answers import (
     SESSION_ANSWERS,
@@ -25,7 +26,6 @@ from ..results.answers import (
     evaluate_data,
     parse_answers,
     stored_answers,
-    therapies,
     today,
 )
 from ..results.form_state import (
@@ -36,6 +36,10 @@ from ..results.form_state import (
     state_from_answers,
     top_lines,
 )
+from ..results.money import approximate_prices, load_rates
+from ..results.overview import find_therapy, overview_page, question_text, region_name_of
+from ..results.schema import CheckRequest
+from ..results.sections import label_practice, practice_html, steps_html
 from . import bp
 from .display import nice_date
 from .forms import CheckForm, bcma_car_t_examples, form_class, residence_groups
@@ -52,36 +56,9 @@ def _form(**kwargs: Any) -> CheckForm:
     return form
 
 
-CSRF_MARK = "<!--csrf_token-->"
-
-
-def _render_form(
-    form: CheckForm | Callable[[], CheckForm],
-    status: int = 200,
-    notice: str | None = None,
-    key: Hashable | None = None,
-    per_answers: bool = False,
-) -> tuple[str, int]:
-    """The form page. ``form`` may be a factory, called only when the form's HTML must be rendered: with a
-    ``key`` naming everything the form is made of, that HTML is rendered once per key and language (in the
-    cache of answer-dependent fragments when the form holds someone's answers)."""
-    rules = engine().rules
-
-    def body() -> tuple[Markup, Markup, bool]:
-        built = form() if callable(form) else form
-        errors = built.ordered_errors()
-        # The output of an autoescaping template, so already safe HTML.
-        html = Markup(render_template("patient/_check_form.html", **_form_context(built, errors, notice)))  # noqa: S704
-        before, after = html.split(CSRF_MARK, 1)
-        return before, after, bool(errors)
-
-    if key is None:
-        before, after, has_errors = body()
-    else:
-        cache = answer_fragments() if per_answers else fragments()
-        before, after, has_errors = cache.get(("check-form", rules, current_locale_id(), key), body)
-    html = render_template("patient/check.html", form_before=before, form_after=after, has_errors=has_errors)
-    return html, status
+def _render_form(form: CheckForm, status: int = 200, notice: str | None = None) -> tuple[str, int]:
+    """The form page, rendered whole (with its errors, in the order of the page, and an optional notice)."""
+    return render_template("patient/check.html", **_form_context(form, form.ordered_errors(), notice)), status
 
 
 def _form_context(form: CheckForm, errors: list[tuple[str, str]], notice: str | None) -> dict[str, Any]:
@@ -157,20 +134,13 @@ def check() -> Any:
         return redirect(url_for("patient.answers"), 303)
 
     state = _saved_state()
-    invalid = bool(session.get(SESSION_FORM_INVALID))
-    clinician = _clinician()
-
-    def build() -> CheckForm:
-        if state is None:
-            return _form(formdata=None)
-        # The CSRF field renders a fresh token whatever the data, so the saved state can go in as form data.
-        form = _form(formdata=MultiDict(_pairs(state)))
-        if invalid:
-            form.validate()  # show the errors again, now in the language just chosen
-        return form
-
-    # Everything the form's HTML is made of besides the rules and the language (the day bounds the as-of date).
-    return _render_form(build, key=(repr(state), invalid, clinician, today()), per_answers=state is not None)
+    if state is None:
+        return _render_form(_form(formdata=None))
+    # The CSRF field renders a fresh token whatever the data, so the saved state can go in as form data.
+    form = _form(formdata=MultiDict(_pairs(state)))
+    if session.get(SESSION_FORM_INVALID):
+        form.validate()  # show the errors again, now in the language just chosen
+    return _render_form(form)
 
 
 def _pairs(state: dict[str, Any]) -> list[tuple[str, str]]:
@@ -224,8 +194,22 @@ def clear() -> Response:
     return redirect(url_for("core.home", cleared=1), 303)
 
 
-@bp.get("/results")
-def results() -> Any:
+@dataclasses.dataclass
+class Evaluated:
+    """One person's results, as the overview and the detail pages read them."""
+
+    req: CheckRequest
+    chosen: str | None
+    shown: str | None
+    viewing: str | None
+    hypothetical: bool
+    data: dict[str, Any]
+    home: str | None
+    at_home: dict[str, Any] | None
+
+
+def _evaluated() -> Evaluated | Response:
+    """Evaluate the session's answers (or send the person to the form)."""
     answers = stored_answers()
     if not answers:
         return redirect(url_for("patient.check"))
@@ -237,44 +221,107 @@ def results() -> Any:
         session.pop(SESSION_ANSWERS, None)
         session[SESSION_FORM_INVALID] = True
         return redirect(url_for("patient.check"))
-
-    chosen = region
     viewing = present(request.args, "region")
-    if viewing not in rules.regions or viewing == chosen:
+    if viewing not in rules.regions or viewing == region:
         viewing = None
-    shown = viewing or chosen
-    data = evaluate_data(req, shown)
-    # Every label is for myeloma that has come back, so for myeloma under control the page shows, clearly
+    shown = viewing or region
+    # Every label is for myeloma that has come back, so for myeloma under control the pages show, clearly
     # labelled, what the same answers would get if it came back.
-    under_control = req.answers.relapsed_or_refractory is False
-    if under_control:
-        data = evaluate_data(req, shown, relapsed_or_refractory=True)
-    sections = therapies(data["results"])
+    hypothetical = req.answers.relapsed_or_refractory is False
+    changes = {"relapsed_or_refractory": True} if hypothetical else {}
+    data = evaluate_data(req, shown, **changes)
+    # Someone who lives in another covered region is shown what matches at home, evaluated the same way.
+    home = residence_place(rules, req.residence)[1]
+    at_home = evaluate_data(req, home, **changes) if home and shown and home != shown else None
+    return Evaluated(req, region, shown, viewing, hypothetical, data, home if at_home else None, at_home)
+
+
+@bp.get("/results")
+def results() -> Any:
+    ev = _evaluated()
+    if isinstance(ev, Response):
+        return ev
+    rules = engine().rules
+    shown, as_of = ev.shown, ev.req.as_of
+    steps = Markup()
+    if shown:
+        labels = [rules.labels[r["label_id"]] for r in ev.data["results"]]
+        if labels:
+            steps = steps_html(
+                rules, shown, labels, as_of, ev.req.residence, names(rules.regions[shown].names)
+            )
     has = current_app.view_functions
-    return render_spliced(
+    return render_template(
         "patient/results.html",
-        data=data,
-        sections=sections,
-        elsewhere=elsewhere(data, rules),
-        region=shown,
-        region_name=names(rules.regions[shown].names) if shown else None,
-        chosen=chosen,
-        chosen_name=names(rules.regions[chosen].names) if chosen else None,
-        viewing=viewing,
-        under_control=under_control,
-        as_of=nice_date(req.as_of),
-        as_of_is_today=req.as_of == today(),
-        rules=rules,
-        can_save="summaries.save" in has and not viewing,
+        page=overview_page(
+            ev.data,
+            elsewhere(ev.data, rules),
+            ev.at_home,
+            hypothetical=ev.hypothetical,
+            detail_url=lambda label_id: url_for("patient.therapy", label_id=label_id, **_region_arg(ev)),
+            question=question_text,
+            region_name=region_name_of,
+        ),
+        steps=steps,
+        chosen_name=names(rules.regions[ev.chosen].names) if ev.chosen else None,
+        viewing=ev.viewing,
+        as_of=nice_date(as_of),
+        as_of_is_today=as_of == today(),
+        can_save="summaries.save" in has and not ev.viewing,
         print_url=url_for("summaries.print_current") if "summaries.print_current" in has else None,
         pdf_url=url_for("summaries.pdf_current") if "summaries.pdf_current" in has else None,
         summary_days=current_app.config.get("SUMMARY_DAYS"),
-        routes=[] if shown else _routes(req.as_of),
-        # Everything the page's cached pieces are made of besides their own keys (webapp/fragments.py), and
-        # all that the cards' practice facts read of the residence (webapp/patient/cards.py).
-        fragment_scope=(rules, req.as_of, request.script_root),
-        fragment_place=residence_place(rules, req.residence),
+        routes=[] if shown else _routes(as_of),
     )
+
+
+def _region_arg(ev: Evaluated) -> dict[str, str]:
+    return {"region": ev.viewing} if ev.viewing else {}
+
+
+@bp.get("/results/<label_id>")
+def therapy(label_id: str) -> Any:
+    """One therapy's detail: every label of its product in the region, the same answers, nothing stored."""
+    ev = _evaluated()
+    if isinstance(ev, Response):
+        return ev
+    rules = engine().rules
+    found = find_therapy(ev.data, ev.at_home, label_id)
+    label = rules.labels.get(label_id)
+    if found is None or label is None:
+        abort(404)
+    rows, at_home = found
+    region_name = names(rules.regions[label.region].names)
+    labels = [rules.labels[r["label_id"]] for r in rows]
+    return render_template(
+        "patient/therapy.html",
+        rows=rows,
+        region=label.region,
+        region_name=region_name,
+        at_home=at_home,
+        hypothetical=ev.hypothetical,
+        as_of=nice_date(ev.req.as_of),
+        practice=practice_html(rules, labels, ev.req.as_of, ev.req.residence, region_name),
+        approx=_approximate(rules, label, ev.req.as_of, ev.req.residence),
+        back_url=url_for("patient.results", **_region_arg(ev)),
+    )
+
+
+def _approximate(rules: Rules, label: Label, as_of: dt.date, residence: str | None) -> dict[str, Any] | None:
+    """The label's prices, approximately, in the currency of where the person lives, when that is a covered
+    region with another currency; computed on every request (never cached: it depends on the residence)."""
+    home = residence_place(rules, residence)[1]
+    if not home or home == label.region:
+        return None
+    currency = rules.regions[home].currency
+    if currency == rules.regions[label.region].currency:
+        return None
+    rates = load_rates(str(current_app.config["RULES_DIR"]))
+    cost = label_practice(rules, label, as_of, residence)["cost"]
+    prices = approximate_prices(rates, cost["prices"] if cost else [], currency)
+    if not prices or rates is None:
+        return None
+    return {"prices": prices, "date": rates.date, "home": home, "sources": rates.sources}
 
 
 def _routes(day: Any) -> list[dict[str, Any]]:
@@ -290,7 +337,7 @@ def _routes(day: Any) -> list[dict[str, Any]]:
 @bp.get("/privacy")
 def privacy() -> str:
     cfg = current_app.config
-    return page_cached(
+    return render_template(
         "patient/privacy.html",
         summary_days=cfg.get("SUMMARY_DAYS"),
         lang_days=int(cfg.get("LANG_COOKIE_MAX_AGE", 0)) // 86400,
@@ -299,4 +346,4 @@ def privacy() -> str:
 
 @bp.get("/accessibility")
 def accessibility() -> str:
-    return page_cached("patient/accessibility.html")
+    return render_template("patient/accessibility.html")

@@ -15,10 +15,9 @@ from typing import Any
 from flask import current_app, session
 
 from ..eligibility import STATUSES, Engine, Rules
-from ..fragments import fragments
 from .form_state import NOT_LISTED
 from .schema import CheckRequest, parse_check
-from .serialize import product_brief, result_data
+from .serialize import label_result_data, product_brief, result_data
 
 SESSION_ANSWERS = "answers"
 SESSION_FORM = "check_form"  # what the person ticked, to show the form again exactly as they left it
@@ -67,7 +66,12 @@ def evaluate_data(req: CheckRequest, region: str | None, **changes: Any) -> dict
     eng = engine()
     answers = dataclasses.replace(req.answers, **changes) if changes else req.answers
     result = eng.evaluate(answers, region, req.as_of)
-    return result_data(eng, result, req.residence, lazy=True, cache=fragments())
+    # Decisions and the label's own data only: the pages render each label's practice sections apart
+    # (webapp/results/sections.py), the overview not at all.
+    rules = eng.rules
+    data = result_data(eng, dataclasses.replace(result, results=()), req.residence)
+    data["results"] = [label_result_data(rules, r) for r in result.results]
+    return data
 
 
 def therapies(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..eligibility import Engine, Label, Result
@@ -21,8 +21,7 @@ from ..eligibility.model import (
 )
 from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
-from ..fragments import FragmentCache
-from ..i18n import current_locale_id, gettext, names, render
+from ..i18n import gettext, names, render
 
 # A label source's fields for maintainers only: shown on the clinician label page, never in a check's answer.
 MAINTAINERS_FIELDS = frozenset(("verified_note", "reviewed_by", "reviewed_on", "notes"))
@@ -318,121 +317,14 @@ def _result_tail(rules: Rules, label: Label, as_of: dt.date | None, residence: s
     }
 
 
-class LazyResult(dict):  # type: ignore[type-arg]
-    """One result whose criteria, and whose answer-free part (label, sources, caveats, cost, steps,
-    evidence), are each built on first use: a results page whose cached pieces all hit builds neither. Reads
-    like the plain dict. For the results page's caches (webapp/patient/cards.py): ``criteria_keys``, the
-    evaluated criteria's keys (``CriterionResult.key``, which name everything a criterion is made of), and
-    ``verdict_key``, all that the start of a row's verdict reads (its status, its open questions, and the keys
-    of the criteria that no answer can decide), and ``outcomes``, each criterion's outcome."""
-
-    __slots__ = ("_fills", "criteria_keys", "outcomes", "verdict_key")
-
-    def __init__(
-        self,
-        data: dict[str, Any],
-        fills: list[tuple[frozenset[str], Callable[[], dict[str, Any]]]],
-        criteria_keys: tuple[Any, ...] = (),
-        verdict_key: tuple[Any, ...] = (),
-        outcomes: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(data)
-        self._fills = fills
-        self.criteria_keys = criteria_keys
-        self.verdict_key = verdict_key
-        self.outcomes = outcomes
-
-    def _fill_all(self) -> None:
-        while self._fills:
-            self.update(self._fills.pop()[1]())
-
-    def __missing__(self, key: str) -> Any:
-        for i, (keys, fill) in enumerate(self._fills):
-            if key in keys:
-                del self._fills[i]
-                self.update(fill())
-                return self[key]
-        raise KeyError(key)
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    # Whatever reads the whole dict gets all of it.
-    def __iter__(self) -> Any:
-        self._fill_all()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._fill_all()
-        return super().__len__()
-
-    def keys(self) -> Any:
-        self._fill_all()
-        return super().keys()
-
-    def items(self) -> Any:
-        self._fill_all()
-        return super().items()
-
-    def values(self) -> Any:
-        self._fill_all()
-        return super().values()
-
-    def __eq__(self, other: object) -> bool:
-        self._fill_all()
-        return super().__eq__(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-# What _result_tail adds to a result besides its brief (which a lazy result holds from the start).
-_TAIL_KEYS = frozenset(("label", "caveats", "cost", "access_steps", "evidence", "availability", "source"))
-
-
 def result_data(
     engine: Engine,
     result: Result,
     residence: str | None = None,
-    lazy: bool = False,
-    cache: FragmentCache | None = None,
 ) -> dict[str, Any]:
-    """The check's answer as JSON-ready dicts. With ``lazy``, each result's criteria and answer-free part are
-    built only when read (the live results page, whose cached pieces rarely need them); with a ``cache``
-    too, each label's heading data is made once per locale there (the live rules only)."""
+    """The check's answer as JSON-ready dicts, with each result's practice data for the day."""
     rules = engine.rules
-    if lazy:
-        results: list[dict[str, Any]] = []
-        locale = current_locale_id()
-        for r in result.results:
-            label = r.label
-
-            def make(label: Label = label) -> tuple[dict[str, Any], dict[str, Any]]:
-                return _result_head(rules, label), _result_brief(rules, label)
-
-            head, brief = cache.get(("result-brief", rules, label.id, locale), make) if cache else make()
-            results.append(
-                LazyResult(
-                    {**head, "status": r.status, "decided_by": list(r.decided_by), **brief},
-                    [
-                        (
-                            frozenset(("criteria",)),
-                            lambda r=r: {"criteria": [criterion_data(c) for c in r.criteria]},
-                        ),
-                        (
-                            _TAIL_KEYS,
-                            lambda label=r.label: _result_tail(rules, label, result.as_of, residence),
-                        ),
-                    ],
-                    tuple(c.key for c in r.criteria),
-                    (r.status, r.decided_by, tuple(c.key for c in r.criteria if c.missing_data)),
-                    tuple(c.outcome.value for c in r.criteria),
-                )
-            )
-    else:
-        results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
+    results = [label_result_data(rules, r, result.as_of, residence) for r in result.results]
     return {
         **_result_top(result, residence),
         "results": results,

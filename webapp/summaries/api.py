@@ -20,7 +20,7 @@ from ..results.jsonio import error_lang, errors_response, read_json_object
 from ..results.schema import parse_check
 from ..results.serialize import lean_saved
 from . import bp, store
-from .snapshot import build
+from .snapshot import build, column
 
 CREATE_FIELDS = ("answers", "consent", "lang")
 UNAVAILABLE = N_("Saved summaries are not available right now. Please try again later.")
@@ -95,7 +95,14 @@ def api_get(token: str) -> Any:
         abort(404)
     snapshot = row.result
     lang = lang if lang in snapshot["langs"] else row.lang
-    result = {**lean_saved(snapshot["langs"][lang]["result"]), "lang": lang}  # the check's lean shape
+    # The check's lean shape (webapp/results/serialize.py), read from either snapshot format, citations only.
+    col = column(snapshot, lang)
+    result = {**lean_saved(col.data), "lang": lang}
+    if col.at_home:
+        result["at_home"] = {
+            "region": col.at_home.get("region"),
+            "results": lean_saved(col.at_home)["results"],
+        }
     return jsonify(
         token=token,
         url=url_for("summaries.view", token=token),

@@ -1,9 +1,11 @@
 """The print view: a snapshot laid out for paper, in one language or two side by side.
 
-Each language is rendered part by part (the opening, the answers, each therapy card, ...) with its own
-locale; two languages are then zipped part by part into rows of two columns, so a doctor abroad reads the
-same card in both languages on the same line of the page. The therapy cards are the results page's own
-partial (``patient/_card.html``), with every ``<details>`` opened, because paper cannot be clicked.
+By default it is the summary for the specialist, two pages in one language (four side by side): the answers,
+each verdict in a line (matches as "all criteria met", could-matches with their unknown criteria only, labels
+not checked by name), the questions, a short numbered reference list, the disclaimer and the QR link. "Include
+full details" adds each therapy's detail page. Each language is rendered part by part with its own locale; two
+languages are then zipped part by part into rows of two columns, so a doctor abroad reads the same part in
+both languages on the same line of the page. Every ``<details>`` is opened, because paper cannot be clicked.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from flask import render_template
 from flask_babel import format_date
 from markupsafe import Markup
 
-from ..eligibility import STATUSES
-from .snapshot import column, in_language
+from ..i18n import gettext
+from ..results.overview import question_text, region_name_of, row_questions
+from .snapshot import Column, column, in_language
 
 PAPERS = ("a4", "letter")
 # Where US Letter is the paper in the printer; everywhere else covered uses A4.
@@ -78,15 +81,47 @@ def qr_svg(url: str, title: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704 - segno's own markup; title escaped by segno
 
 
-def _parts(snapshot: Mapping[str, Any], lang: str, saved: Saved | None) -> list[tuple[str, str, Markup]]:
+def references(col: Column, page: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each label shown, once, in the order shown: a short numbered reference list (document, regulator,
+    date). The same snapshot gives the same order in every language, so the numbers agree side by side."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    groups = [page["therapies"]] + ([page["at_home"]["therapies"]] if page.get("at_home") else [])
+    for items in groups:
+        for t in items:
+            for row in t.rows:
+                if row["label_id"] not in seen:
+                    seen.add(row["label_id"])
+                    out.append({"label_id": row["label_id"], "source": row.get("source") or {}, "row": row})
+    return out
+
+
+def _parts(
+    snapshot: Mapping[str, Any], lang: str, saved: Saved | None, full: bool
+) -> list[tuple[str, str, Markup]]:
+    from .views import saved_page  # the overview of a snapshot, as the saved summary page shows it
+
     col = column(snapshot, lang)
+    page = saved_page(col, lambda label_id: "")
+    refs = references(col, page)
+    numbers = {q: i for i, q in enumerate(page["questions"], 1)}
+
+    def question_numbers(row: Mapping[str, Any], region: str | None) -> str:
+        """The numbers, in the list of questions, of what would settle a row: its unknown criteria, once."""
+        texts = row_questions(row, region_name_of(region), question_text)
+        found = sorted({numbers[t] for t in texts if t in numbers})
+        return gettext(", ").join(str(n) for n in found)
+
     ctx: dict[str, Any] = {
         "c": col,
+        "question_numbers": question_numbers,
+        "page": page,
         "saved": saved,
+        "references": refs,
+        "refs": {r["label_id"]: i for i, r in enumerate(refs, 1)},
         "as_of": format_date(col.as_of, "long"),
         "checked_on": format_date(col.checked_on, "long"),
         "printed_on": format_date(dt.datetime.now(dt.UTC).date(), "long"),
-        "hypothetical": col.hypothetical,
     }
 
     def part(kind: str, **extra: Any) -> Markup:
@@ -97,24 +132,39 @@ def _parts(snapshot: Mapping[str, Any], lang: str, saved: Saved | None) -> list[
     if col.data.get("warnings") or col.hypothetical:
         parts.append(("notes", "notes", part("notes")))
     if col.region:
-        sections = col.sections
-        for status in STATUSES:
-            parts.append(("group", status, part("group", status=status, items=sections[status])))
-            for t in sections[status]:
-                parts.append(("card", t["product"], part("card", t=t)))
-    parts.append(("elsewhere", "elsewhere", part("elsewhere")))
-    if col.routes:
-        parts.append(("routes", "routes", part("routes")))
+        parts.append(("results", "results", part("results")))
+    if page.get("at_home"):
+        parts.append(("at_home", "at_home", part("at_home")))
+    if col.elsewhere:
+        parts.append(("elsewhere", "elsewhere", part("elsewhere")))
+    if page["questions"]:
+        parts.append(("questions", "questions", part("questions")))
+    if refs:
+        parts.append(("references", "references", part("references")))
+    if full:
+        home = page.get("at_home")
+        shown = [(t, col.region) for t in page["therapies"]]
+        shown += [(t, home["region"]) for t in home["therapies"]] if home else []
+        for t, region in shown:
+            detail = {
+                "first": t.first,
+                "rows": t.rows,
+                "region": region,
+                "practice": [col.practice.get(r["label_id"]) or {} for r in t.rows],
+            }
+            parts.append(("detail", f"{region}-{t.product}", part("detail", t=detail)))
     parts.append(("next", "next", part("next")))
     return parts
 
 
-def print_rows(snapshot: Mapping[str, Any], langs: Sequence[str], saved: Saved | None) -> list[Row]:
+def print_rows(
+    snapshot: Mapping[str, Any], langs: Sequence[str], saved: Saved | None, full: bool = False
+) -> list[Row]:
     """The parts of every language, zipped into rows (one cell per language)."""
     columns = []
     for i, lang in enumerate(langs):
         with in_language(lang):
-            parts = _parts(snapshot, lang, saved)
+            parts = _parts(snapshot, lang, saved, full)
         if i:
             parts = [(k, key, Markup(prefix_ids(html, f"{lang}-"))) for k, key, html in parts]  # noqa: S704
         columns.append(parts)

@@ -18,6 +18,7 @@ from flask import session
 from flask_babel import force_locale
 
 from .. import i18n
+from ..eligibility.practice import residence_place
 from ..i18n import LANGUAGES
 from ..results.answer_rows import answer_rows
 from ..results.answers import (
@@ -26,13 +27,16 @@ from ..results.answers import (
     elsewhere,
     engine,
     parse_answers,
-    therapies,
     today,
 )
 from ..results.form_state import state_from_answers
+from ..results.overview import CITATION_FIELDS, region_steps
+from ..results.sections import label_practice, region_steps_data
 from ..results.serialize import result_data, steps_data
 
-FORMAT = 1  # stored in every snapshot, so a later change of shape can tell the old rows apart
+FORMAT = (
+    2  # stored in every snapshot, so a later change of shape can tell the old rows apart (1: practice inline)
+)
 
 
 def in_language(lang: str) -> AbstractContextManager[Any]:
@@ -72,12 +76,25 @@ def _routes(as_of: dt.date) -> list[dict[str, Any]]:
     return steps_data(routes) if routes else []
 
 
+def _lean(data: dict[str, Any]) -> dict[str, Any]:
+    """A result without the practice data inside each entry (the snapshot keeps it per label, once)."""
+    return {
+        **data,
+        "results": [{k: v for k, v in r.items() if k not in PRACTICE_KEYS} for r in data["results"]],
+    }
+
+
 def build(
     answers: Mapping[str, Any],
     state: Mapping[str, Any] | None = None,
     langs: Iterable[str] = tuple(LANGUAGES),
 ) -> dict[str, Any]:
-    """Evaluate ``answers`` (a check request, or ``region: "none"``) once and freeze it in ``langs``."""
+    """Evaluate ``answers`` (a check request, or ``region: "none"``) once and freeze it in ``langs``.
+
+    Per language: the result and, for a traveller, the result at home (each entry without practice data), the
+    "approved elsewhere" list, the answers as given, the region's steps, and each label's practice sections
+    under its id. Sources are kept as citations only: never maintainers' notes (issue 20).
+    """
     eng = engine()
     rules = eng.rules
     req, region, errors = parse_answers(answers, rules, today())
@@ -87,29 +104,61 @@ def build(
     hypothetical = req.answers.relapsed_or_refractory is False
     evaluated = dataclasses.replace(req.answers, relapsed_or_refractory=True) if hypothetical else req.answers
     result = eng.evaluate(evaluated, region, req.as_of)
+    home = residence_place(rules, req.residence)[1]
+    home_result = eng.evaluate(evaluated, home, req.as_of) if home and region and home != region else None
     state = state if state is not None else state_from_answers(answers, rules)
+    labels = [r.label for r in result.results] + [
+        r.label for r in (home_result.results if home_result else ())
+    ]
     by_lang: dict[str, Any] = {}
     for code in langs:
         with in_language(code):
             data = result_data(eng, result, req.residence)
-            by_lang[code] = {
-                "result": data,
-                "elsewhere": elsewhere(data, rules),
-                "routes": [] if region else _routes(req.as_of),
-                "answer_rows": [
-                    {"key": row.key, "values": list(row.values)} for row in answer_rows(state, answers, rules)
-                ],
-            }
+            at_home = result_data(eng, home_result, req.residence) if home_result else None
+            region_labels = [r.label for r in result.results]
+            by_lang[code] = strip_notes(
+                {
+                    "result": _lean(data),
+                    "at_home": _lean(at_home) if at_home else None,
+                    "elsewhere": elsewhere(data, rules),
+                    "routes": [] if region else _routes(req.as_of),
+                    "answer_rows": [
+                        {"key": row.key, "values": list(row.values)}
+                        for row in answer_rows(state, answers, rules)
+                    ],
+                    "steps": region_steps_data(rules, region_labels, req.as_of, req.residence),
+                    "practice": {
+                        label.id: label_practice(rules, label, req.as_of, req.residence) for label in labels
+                    },
+                }
+            )
     return {
         "format": FORMAT,
         "region": region,
         "residence": req.residence,
+        "home": home if home_result else None,
         "as_of": req.as_of.isoformat(),
         "checked_on": today().isoformat(),
         "rules_version": result.rules_version,
         "hypothetical": hypothetical,
         "langs": by_lang,
     }
+
+
+# What a result entry held of its label's practice in the first snapshot format (kept inline, per entry).
+PRACTICE_KEYS = frozenset(("caveats", "cost", "access_steps", "evidence", "availability"))
+
+
+def strip_notes(value: Any, key: str = "") -> Any:
+    """``value`` with every source reduced to its citation: maintainers' notes never reach a patient's page,
+    print or PDF, whatever format a snapshot was stored in."""
+    if isinstance(value, dict):
+        if key in ("source", "citation"):
+            return {k: v for k, v in value.items() if k in CITATION_FIELDS}
+        return {k: strip_notes(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_notes(v) for v in value]
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,14 +175,22 @@ class Column:
     elsewhere: list[Mapping[str, Any]]
     routes: list[Mapping[str, Any]]
     answer_rows: list[Mapping[str, Any]]
-
-    @property
-    def sections(self) -> dict[str, list[dict[str, Any]]]:
-        return therapies(list(self.data["results"]))
+    at_home: Mapping[str, Any] | None = None
+    practice: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    steps: Mapping[str, list[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
 
 
 def column(snapshot: Mapping[str, Any], lang: str) -> Column:
-    part = snapshot["langs"][lang]
+    """One language of a snapshot, in either format, with every source reduced to its citation."""
+    part = strip_notes(snapshot["langs"][lang])
+    data = part["result"]
+    if snapshot.get("format", 1) < 2:
+        # The first format kept each entry's practice data inline, and no steps or at-home result.
+        practice = {r["label_id"]: {k: r.get(k) for k in PRACTICE_KEYS} for r in data["results"]}
+        steps = region_steps(practice.values())
+        data = _lean(data)
+    else:
+        practice, steps = part.get("practice") or {}, part.get("steps") or {}
     return Column(
         lang=lang,
         region=snapshot["region"],
@@ -141,10 +198,13 @@ def column(snapshot: Mapping[str, Any], lang: str) -> Column:
         checked_on=dt.date.fromisoformat(snapshot.get("checked_on") or snapshot["as_of"]),
         rules_version=snapshot["rules_version"],
         hypothetical=bool(snapshot.get("hypothetical")),
-        data=part["result"],
+        data=data,
         elsewhere=list(part["elsewhere"]),
         routes=list(part.get("routes") or []),
         answer_rows=list(part["answer_rows"]),
+        at_home=part.get("at_home"),
+        practice=practice,
+        steps=steps,
     )
 
 

@@ -11,18 +11,23 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_date, gettext
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang, public_url
 from ..models import SavedSummary
 from ..results.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID, engine, stored_answers
+from ..results.overview import find_therapy, label_region, overview_page, question_text, region_name_of
+from ..results.sections import macros
 from . import bp, store
 from .pdf import PdfBusy, PdfUnavailable, render_pdf
 from .printing import PAPERS, Saved, default_paper, print_rows, qr_svg
-from .snapshot import InvalidAnswers, build, column, recheck_answers, session_state
+from .snapshot import Column, InvalidAnswers, build, column, recheck_answers, session_state
 
 JUST_SAVED = "summaries_just_saved"  # session key: digest of the token saved a moment ago, for the banner
 CONSENT_VALUE = "y"
+POST_ONLY = frozenset({"delete"})  # /s/<token>/delete answers a GET with 405, not as a label id
 
 
 def _days() -> int:
@@ -78,9 +83,11 @@ def _print_html(
 ) -> str:
     value = request.args.get("paper")
     paper = value if value in PAPERS else default_paper(snapshot.get("region"))
+    full = request.args.get("full") == "1"
     return render_template(
         "summaries/print.html",
-        rows=print_rows(snapshot, langs, saved),
+        rows=print_rows(snapshot, langs, saved, full),
+        full=full,
         langs=langs,
         bilingual=len(langs) > 1,
         paper=paper,
@@ -119,7 +126,7 @@ def _pdf_response(html: str, as_of: str, langs: list[str]) -> Any:
 
 def _print_args() -> dict[str, str]:
     """The print options of this request, carried over to the PDF link."""
-    return {k: v for k in ("lang2", "paper") if (v := request.args.get(k))}
+    return {k: v for k in ("lang2", "paper", "full") if (v := request.args.get(k))}
 
 
 # ---- Save --------------------------------------------------------------------------------------------
@@ -173,7 +180,9 @@ def view(token: str) -> Any:
     return render_template(
         "summaries/view.html",
         c=col,
-        sections=col.sections,
+        page=saved_page(col, lambda label_id: url_for("summaries.therapy", token=token, label_id=label_id)),
+        steps=_steps_html(col),
+        routes=col.routes,
         token=token,
         saved=saved,
         just_saved=just_saved,
@@ -186,6 +195,57 @@ def view(token: str) -> Any:
         second_options=[(code, NATIVE_NAMES[code]) for code in NATIVE_NAMES if code != col.lang],
         papers=PAPERS,
         paper=default_paper(col.region),
+    )
+
+
+def saved_page(col: Column, detail_url: Any) -> dict[str, Any]:
+    """The overview of a saved summary: the same as the live one, from the snapshot."""
+    return overview_page(
+        col.data,
+        col.elsewhere,
+        col.at_home,
+        hypothetical=col.hypothetical,
+        detail_url=detail_url,
+        question=question_text,
+        region_name=region_name_of,
+    )
+
+
+def _steps_html(col: Column) -> Markup:
+    if not col.region or not any(col.steps.values()):
+        return Markup()
+    return Markup(macros().steps(col.steps, region_name_of(col.region)))  # noqa: S704 - a macro's output
+
+
+@bp.get("/s/<token>/<label_id>")
+def therapy(token: str, label_id: str) -> Any:
+    """One therapy of a saved summary: the same detail page as the live one, from the snapshot."""
+    if label_id in POST_ONLY:
+        raise MethodNotAllowed(valid_methods=["POST"])
+    row = _load(token)
+    if not isinstance(row, SavedSummary):
+        return row
+    col = column(row.result, _lang_for(row.result, row.lang))
+    found = find_therapy(col.data, col.at_home, label_id)
+    if found is None:
+        return _not_found()
+    rows, at_home = found
+    fallback = (col.at_home or {}).get("region") if at_home else col.region
+    region = label_region(rows[0]) or fallback
+    region_name = region_name_of(region)
+    practice_rows = [col.practice.get(r["label_id"]) or {} for r in rows]
+    practice = Markup(macros().practice(practice_rows, region_name))  # noqa: S704 - a macro's output
+    return render_template(
+        "summaries/therapy.html",
+        rows=rows,
+        region=region,
+        region_name=region_name,
+        at_home=at_home,
+        hypothetical=col.hypothetical,
+        as_of=format_date(col.as_of, "long"),
+        practice=practice,
+        approx=None,
+        back_url=url_for("summaries.view", token=token),
     )
 
 
