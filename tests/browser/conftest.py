@@ -58,11 +58,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_BASE_URL"] = (
-            url  # absolute links (a saved summary's, its QR code) name this server
-        )
-        yield url
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
 
