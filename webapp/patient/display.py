@@ -232,9 +232,8 @@ def regulator_name(row: dict[str, Any]) -> str:
     label = row.get("label") or {}
     if region in rules.regions:
         r = rules.regions[region]
-        local = getattr(r, "regulator_names", None)
-        if local is not None:
-            return names(local)
+        if r.regulator_full is not None:  # the regulator as a reader of this language knows it
+            return names(r.regulator_full)
         return r.regulator_name or label.get("regulator") or r.regulator
     return str(label.get("regulator") or "")
 
