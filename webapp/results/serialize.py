@@ -21,7 +21,7 @@ from ..eligibility.model import (
 )
 from ..eligibility.practice import PracticeFacts, select_practice
 from ..eligibility.texts import N_
-from ..i18n import gettext, names, render
+from ..i18n import current_locale_id, gettext, names, render
 
 # A label source's fields for maintainers only: shown on the clinician label page, never in a check's answer.
 MAINTAINERS_FIELDS = frozenset(("verified_note", "reviewed_by", "reviewed_on", "notes"))
