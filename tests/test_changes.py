@@ -203,6 +203,13 @@ def test_the_page_speaks_three_languages(client, lang: str, title: str) -> None:
         assert not [text for text in english if text in page]
 
 
+def test_versions_approved_together_are_told_apart_by_their_companion_drugs(client) -> None:
+    root = validate_atom(_feed(client, "?region=EU&product=belantamab-mafodotin").data)
+    titles = [e.find(f"{A}title").text for e in root.findall(f"{A}entry")]
+    assert len(titles) == len(set(titles))
+    assert "belantamab mafodotin with bortezomib, dexamethasone in European Union: approved again" in titles
+
+
 def test_the_page_is_linked_from_the_label_browser_and_the_footer(client) -> None:
     for path in ("/labels", "/"):
         page = client.get(path).get_data(as_text=True)

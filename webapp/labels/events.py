@@ -266,10 +266,21 @@ def describe_event(rules: Rules, event: Event) -> EventView:
         when = gettext("date unknown")
     else:
         when = partial_date_text(event.date)
-    # Translators: e.g. "Ciltacabtagene autoleucel in the United States: new label version".
-    title = gettext(
-        "%(product)s in %(region)s: %(what)s", product=product_name, region=region_name, what=what
-    )
+    if label.regimen:
+        # Two versions approved together differ by their companion drugs: the title says which.
+        # Translators: e.g. "belantamab mafodotin with bortezomib, dexamethasone in European Union: approved".
+        title = gettext(
+            "%(product)s with %(drugs)s in %(region)s: %(what)s",
+            product=product_name,
+            drugs=gettext(", ").join(names(rules.drugs[d].names) for d in label.regimen),
+            region=region_name,
+            what=what,
+        )
+    else:
+        # Translators: e.g. "Ciltacabtagene autoleucel in the United States: new label version".
+        title = gettext(
+            "%(product)s in %(region)s: %(what)s", product=product_name, region=region_name, what=what
+        )
     return EventView(
         event=event,
         kind_text=gettext(KIND_NAMES[event.kind]),
