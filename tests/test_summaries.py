@@ -304,30 +304,39 @@ def test_purge_with_a_later_clock_deletes_what_has_expired_by_then(env: Env) -> 
 # ---- Delete -------------------------------------------------------------------------------------------
 
 
-def test_the_owner_can_delete_a_summary_at_once_with_a_csrf_token(env: Env) -> None:
+def test_the_owner_can_delete_a_summary_after_confirming_with_a_csrf_token(env: Env) -> None:
     env.set_answers()
     token = env.save()
     page = env.client.get(f"/s/{token}").get_data(as_text=True)
-    assert f'action="/s/{token}/delete"' in page
-    csrf = csrf_of(page)
+    assert f'href="/s/{token}/delete"' in page  # the summary links to the question, it does not delete
 
-    forged = env.client.post(f"/s/{token}/delete")
+    asked = env.client.get(f"/s/{token}/delete")
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Are you sure you want to delete this summary?" in question
+    assert f'action="/s/{token}/delete"' in question
+    assert f'href="/s/{token}"' in question  # "No, keep it"
+    assert env.count() == 1  # asking changes nothing
+    csrf = csrf_of(question)
+
+    forged = env.client.post(f"/s/{token}/delete", data={"confirm": "yes"})
     assert forged.status_code == 400
     assert env.count() == 1
 
-    response = env.client.post(f"/s/{token}/delete", data={"csrf_token": csrf})
+    unconfirmed = env.client.post(f"/s/{token}/delete", data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["Location"].endswith(f"/s/{token}/delete")
+    assert env.count() == 1
+
+    response = env.client.post(f"/s/{token}/delete", data={"csrf_token": csrf, "confirm": "yes"})
     assert response.status_code == 200
     assert "The saved summary has been deleted" in response.get_data(as_text=True)
     assert env.count() == 0
     assert env.client.get(f"/s/{token}").status_code == 404
-    assert env.client.post(f"/s/{token}/delete", data={"csrf_token": csrf}).status_code == 404
-
-
-def test_delete_is_post_only(env: Env) -> None:
-    env.set_answers()
-    token = env.save()
-    assert env.client.get(f"/s/{token}/delete").status_code == 405
-    assert env.count() == 1
+    assert env.client.get(f"/s/{token}/delete").status_code == 404
+    assert (
+        env.client.post(f"/s/{token}/delete", data={"csrf_token": csrf, "confirm": "yes"}).status_code == 404
+    )
 
 
 # ---- Snapshot stability ---------------------------------------------------------------------------------

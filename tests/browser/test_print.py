@@ -198,6 +198,8 @@ def test_save_with_consent_then_print_then_delete(page: Page, live_server: str, 
     page.emulate_media(media="screen")
 
     page.goto(url)
-    page.get_by_role("button", name="Delete this summary now").click()
+    page.get_by_role("link", name="Delete this summary").click()
+    expect(page.get_by_role("heading", name="Are you sure you want to delete this summary?")).to_be_visible()
+    page.get_by_role("button", name="Yes, delete this summary").click()
     expect(page.get_by_role("heading", name="The saved summary has been deleted")).to_be_visible()
     assert page.request.get(url).status == 404

@@ -12,7 +12,6 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import format_date, gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang, public_url
@@ -27,7 +26,7 @@ from .snapshot import Column, InvalidAnswers, build, column, recheck_answers, se
 
 JUST_SAVED = "summaries_just_saved"  # session key: digest of the token saved a moment ago, for the banner
 CONSENT_VALUE = "y"
-POST_ONLY = frozenset({"delete"})  # /s/<token>/delete answers a GET with 405, not as a label id
+CONFIRM_VALUE = "yes"
 
 
 def _days() -> int:
@@ -220,8 +219,6 @@ def _steps_html(col: Column) -> Markup:
 @bp.get("/s/<token>/<label_id>")
 def therapy(token: str, label_id: str) -> Any:
     """One therapy of a saved summary: the same detail page as the live one, from the snapshot."""
-    if label_id in POST_ONLY:
-        raise MethodNotAllowed(valid_methods=["POST"])
     row = _load(token)
     if not isinstance(row, SavedSummary):
         return row
@@ -275,8 +272,23 @@ def pdf(token: str) -> Any:
     return _pdf_response(html, row.result["as_of"], langs)
 
 
+@bp.get("/s/<token>/delete")
+def confirm_delete(token: str) -> Any:
+    """Deleting cannot be undone, so it asks first (GOV.UK/NHS pattern): this page changes nothing."""
+    row = _load(token)
+    if not isinstance(row, SavedSummary):
+        return row
+    return render_template("summaries/confirm_delete.html", token=token, confirm_value=CONFIRM_VALUE)
+
+
 @bp.post("/s/<token>/delete")
 def delete(token: str) -> Any:
+    if request.form.get("confirm") != CONFIRM_VALUE:
+        # Not confirmed (an old form, or a crafted post): ask, delete nothing; an unknown token is a 404 here too.
+        row = _load(token)
+        if not isinstance(row, SavedSummary):
+            return row
+        return redirect(url_for("summaries.confirm_delete", token=token), 303)
     try:
         removed = store.remove(token)
     except store.StorageUnavailable:
