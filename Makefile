@@ -107,6 +107,7 @@ bench: $(STAMP_TEST) pdf-deps compile-translations
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/serving_bench.py
+	$(BIN)/python bench/pdf_bench.py
 	$(BIN)/python bench/load.py
 
 ## make lighthouse: Lighthouse scores of the form and results pages (installs lighthouse from npm into /tmp)
