@@ -57,3 +57,16 @@ def test_every_label_whose_wording_is_not_held_is_not_checked_in_a_full_check() 
             assert (r.status == "not_checked") == (not held), (r.label.id, r.status)
             if r.status == "possible":
                 assert held
+
+
+def test_a_translated_secondary_indication_is_never_shown_as_the_labels_words(client: FlaskClient) -> None:
+    with client.session_transaction() as sess:
+        sess["answers"] = dict(CN_3_LINES)
+    page = client.get("/results/teclistamab-cn-2024?lang=en").get_data(as_text=True)
+    assert "as reported by" in page
+    assert "(translated)" in page
+    assert "This is a translation from Chinese (Simplified)" in page
+    assert "The label’s own words" not in page
+    # the unknown progression clause is met either way, so the trace does not also say no answer can decide it
+    assert "Your answers meet it either way." in page
+    assert "No answer can decide this part." not in page

@@ -232,8 +232,19 @@ def init_i18n(app: Flask) -> None:
         ("ngettext", _template_ngettext),
     ):
         app.jinja_env.globals[name] = func
+    app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["regulator_of"] = regulator_of
     app.jinja_env.globals["approval_type_of"] = approval_type_of
+
+
+def language_name(tag: str) -> str:
+    """The name of a language (a tag such as zh-Hans or ja) in the active language, from Babel's CLDR data."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(tag.replace("-", "_")).get_display_name(current_locale_id()) or tag)
+    except (ValueError, UnknownLocaleError):
+        return tag
 
 
 def regulator_of(region: Any, label: Any = None, *, full: bool = True) -> str:

@@ -64,6 +64,7 @@ def label_data(rules: Rules, label: Label, today: dt.date | None = None) -> dict
         "indication_en": label.indication_en or None,
         "indication_en_official": label.indication_en_official if label.indication_en else None,
         "indication_held": label.indication_held,
+        "indication_translated_from": label.indication_translated_from or None,
         "criteria": {
             "adult": c.adult,
             "min_prior_lines": c.min_prior_lines,
@@ -106,6 +107,8 @@ def criterion_data(c: CriterionResult) -> dict[str, Any]:
         "text": render(c.text),
         "note": render(c.note) if c.note else None,
         "missing_data": c.missing_data,
+        # For a criterion whose wording we lack: whether some answer could still settle it.
+        "settled_by_answer": c.decided_by is not None,
     }
 
 
