@@ -67,7 +67,7 @@ def test_the_count_sentence_is_pluralised(app: Flask, counts: dict[str, int], ex
 def test_a_traveller_sees_what_matches_at_home(client: FlaskClient) -> None:
     answers(client, US_TRAVELLER)
     html = client.get("/results?lang=en").get_data(as_text=True)
-    assert "At home in United States" in html
+    assert "At home in the United States" in html
     home = html[html.index('id="at-home"') :]
     home = home[: home.index("</section>")]
     cilta = re.search(

@@ -104,6 +104,6 @@ def test_a_us_resident_choosing_china_sees_home_first(page: Page, live_server: s
     page.click("form.check-form button[type=submit]")
     page.click("main form button.button")
     home = page.locator("section.at-home")
-    expect(home.locator("h2")).to_contain_text("At home in United States")
+    expect(home.locator("h2")).to_contain_text("At home in the United States")
     expect(home.locator(".therapy--eligible a[href*='/results/cilta-cel-us-']")).to_have_count(1)
     check_axe(page, "overview with at-home")

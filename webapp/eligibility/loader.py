@@ -245,6 +245,7 @@ def _load_regions(root: Path) -> dict[str, Region]:
             names=t.names(),
             regulator_short=_in_chinese(t, "regulator", regulator),
             regulator_full=_in_chinese(t, "regulator_name", regulator_name),
+            en_in_sentence=t.text("en_in_sentence", required=False),
         )
         t.done()
     top.done()

@@ -51,6 +51,8 @@ class Region:
     # never show "NMPA" or an English department name (issue 20 item 4).
     regulator_short: Names | None = None
     regulator_full: Names | None = None
+    # The English name as it reads in a sentence ("the United States"), where it differs from `names.en`.
+    en_in_sentence: str = ""
 
     def regulator_in(self, locale: str, *, full: bool = False) -> str:
         names = self.regulator_full if full else self.regulator_short

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..eligibility.texts import N_
-from ..i18n import gettext, names, ngettext
+from ..i18n import current_locale_id, gettext, names, ngettext
 from .answers import engine
 from .form_state import group_field
 
@@ -223,6 +223,7 @@ def overview_page(
         "at_home": {
             "region": at_home["region"],
             "region_name": region_name(at_home["region"]),
+            "region_in_sentence": region_in_sentence(at_home["region"]),
             "therapies": home_matches,
             "others": len(home_items) - len(home_matches),
         }
@@ -257,6 +258,17 @@ def label_region(row: dict[str, Any]) -> str | None:
     if label is not None:
         return label.region
     return (row.get("label") or {}).get("region")
+
+
+def region_in_sentence(code: str | None) -> str:
+    """A region's name as it reads inside an English sentence ("the United States"); other languages as is."""
+    rules = engine().rules
+    if code and code in rules.regions:
+        region = rules.regions[code]
+        if current_locale_id() == "en" and region.en_in_sentence:
+            return region.en_in_sentence
+        return names(region.names)
+    return code or ""
 
 
 def region_name_of(code: str | None) -> str:
