@@ -60,7 +60,6 @@ class Defaults:
     PDF_RETRY_AFTER = 5
     CONTACT_EMAIL = "labels@example.org"
     # Answer-free sections (webapp/caching.py says what and why), at most this many bytes per worker, least
-    # recently used going first; 0 turns the cache off. ANSWER_CACHE_BYTES is no longer read (issue 21).
+    # recently used going first; 0 turns the cache off. Nothing keyed on a person's answers is cached (issue 21).
     # The defaults keep a worker under 80 MB (issue 12); a host with memory to spare can raise them.
     FRAGMENT_CACHE_BYTES = 4 * 1024 * 1024
-    ANSWER_CACHE_BYTES = 512 * 1024
