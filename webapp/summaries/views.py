@@ -16,9 +16,17 @@ from werkzeug.wrappers import Response
 
 from ..i18n import NATIVE_NAMES, choose_lang, normalize_lang, public_url
 from ..models import SavedSummary
-from ..results.answers import SESSION_ANSWERS, SESSION_FORM, SESSION_FORM_INVALID, engine, stored_answers
+from ..results.answers import (
+    SESSION_ANSWERS,
+    SESSION_FORM,
+    SESSION_FORM_INVALID,
+    engine,
+    stored_answers,
+    today,
+)
 from ..results.overview import find_therapy, label_region, overview_page, question_text, region_name_of
 from ..results.sections import macros
+from ..results.since import render_since
 from . import bp, store
 from .pdf import PdfBusy, PdfUnavailable, render_pdf
 from .printing import PAPERS, Saved, default_paper, print_rows, qr_svg
@@ -191,6 +199,8 @@ def view(token: str) -> Any:
         checked_on=format_date(col.checked_on, "long"),
         rules_changed=col.rules_version != engine().rules.version,
         current_rules_version=engine().rules.version,
+        # The snapshot against today's rules: read-only, the session is not touched (issue 25).
+        since=render_since(snapshot, row.answers, engine(), today(), col.lang),
         second_options=[(code, NATIVE_NAMES[code]) for code in NATIVE_NAMES if code != col.lang],
         papers=PAPERS,
         paper=default_paper(col.region),
