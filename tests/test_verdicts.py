@@ -70,3 +70,13 @@ def test_a_translated_secondary_indication_is_never_shown_as_the_labels_words(cl
     # the unknown progression clause is met either way, so the trace does not also say no answer can decide it
     assert "Your answers meet it either way." in page
     assert "No answer can decide this part." not in page
+
+
+def test_the_detail_pages_lead_uses_the_readers_punctuation(client: FlaskClient) -> None:
+    with client.session_transaction() as sess:
+        sess["answers"] = dict(CN_3_LINES)
+    hant = client.get("/results/teclistamab-cn-2024?lang=zh-Hant").get_data(as_text=True)
+    assert "針對BCMA。" in hant
+    assert "針對BCMA. " not in hant
+    english = client.get("/results/teclistamab-cn-2024?lang=en").get_data(as_text=True)
+    assert "BCMA. " in english
